@@ -39,7 +39,7 @@ class Column:
 
     key: str
     header: str
-    kind: str = "text"  # text | wan | date | datetime | int | bool
+    kind: str = "text"  # text | wan | date | datetime | int | number | bool
     width: float | None = None
 
 
@@ -213,11 +213,16 @@ def write_csv(target: str | Path | BinaryIO, columns: Sequence[Column], rows: It
 
 
 def title_line(
-    title: str, filters: Mapping[str, str] | None = None, when: datetime | None = None
+    title: str, filters: Mapping[str, str] | str | None = None, when: datetime | None = None
 ) -> str:
-    """重点招商企业名录　筛选：市（州）=长春市；阶段=洽谈　导出时间：2024-05-01 10:00"""
+    """重点招商企业名录　筛选条件：市（州）=长春市；阶段=洽谈　导出时间：2024-05-01 10:00
+
+    ``filters`` is a mapping of label → value, or a description already written."""
     parts = [title]
-    described = "；".join(f"{k}={v}" for k, v in (filters or {}).items() if v not in (None, ""))
+    if isinstance(filters, str):
+        described = "" if filters == "全部" else filters
+    else:
+        described = "；".join(f"{k}={v}" for k, v in (filters or {}).items() if v not in (None, ""))
     parts.append(f"筛选条件：{described or '全部'}")
     parts.append(f"导出时间：{(when or datetime.now()).strftime('%Y-%m-%d %H:%M')}")
     return "　".join(parts)

@@ -1,0 +1,120 @@
+"""The `zhaoshang` command group. Each area registers its own commands here."""
+
+from __future__ import annotations
+
+import os
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
+
+from crm import rules
+from crm.db import session_scope
+from crm.services import demo, reference, users
+from crm.services.errors import ValidationFailed
+
+user_cli = AppGroup("user", help="用户管理")
+token_cli = AppGroup("token", help="API 令牌")
+
+
+@click.command("init")
+@with_appcontext
+def init_command() -> None:
+    """创建或升级数据库（从不删除数据）。"""
+    from crm.migrate import upgrade
+
+    upgrade(current_app)
+    click.echo(f"数据库已就绪：{_safe_url(current_app.config['DATABASE_URL'])}")
+
+
+@click.command("seed")
+@with_appcontext
+def seed_command() -> None:
+    """载入参考数据（行政区划、园区、产业链、吉浙结对、政策条款），可重复执行。"""
+    with session_scope() as session:
+        counts = reference.seed_reference(session)
+    click.echo("参考数据已载入：" + "，".join(f"{k} {v}" for k, v in counts.items()))
+
+
+@click.command("demo")
+@with_appcontext
+def demo_command() -> None:
+    """添加演示数据（每条记录标有【演示】）。"""
+    with session_scope() as session:
+        owner = users.get_by_username(session, "demo")
+        if owner is None:
+            owner = users.create_user(session, username="demo", password=_demo_password(),
+                                      role="staff", display_name="演示账号")
+        counts = demo.load_demo(session, user=owner)
+    click.echo("演示数据：" + "，".join(f"{k} {v}" for k, v in counts.items()))
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@with_appcontext
+def serve_command(host: str, port: int, threads: int) -> None:
+    """用生产级 WSGI 服务器（waitress）启动。"""
+    from waitress import serve
+
+    click.echo(f"招商通已启动：http://{host}:{port}/")
+    serve(current_app._get_current_object(), host=host, port=port, threads=threads,
+          ident="zhaoshang")
+
+
+@user_cli.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice(list(rules.ROLES)), required=True)
+@click.option("--city", "city_code", default=None, help="市（州）用户的城市代码，如 220100")
+@click.option("--name", "display_name", default="")
+def user_create(username: str, role: str, city_code: str | None, display_name: str) -> None:
+    """新建用户；密码取自 ZHAOSHANG_PASSWORD 或交互输入。"""
+    password = os.environ.get("ZHAOSHANG_PASSWORD") or click.prompt(
+        "密码", hide_input=True, confirmation_prompt=True)
+    with session_scope() as session:
+        try:
+            users.create_user(session, username=username, password=password, role=role,
+                              city_code=city_code, display_name=display_name)
+        except ValidationFailed as exc:
+            raise click.ClickException("；".join(exc.fields.values())) from None
+    click.echo(f"已创建用户 {username}（{rules.ROLES[role]}）")
+
+
+@token_cli.command("create")
+@click.argument("username")
+@click.option("--name", default="cli")
+def token_create(username: str, name: str) -> None:
+    """为用户创建 API 令牌并打印（只显示一次）。"""
+    with session_scope() as session:
+        user = users.get_by_username(session, username)
+        if user is None:
+            raise click.ClickException(f"用户 {username} 不存在")
+        click.echo(users.create_token(session, user=user, name=name))
+
+
+def _demo_password() -> str:
+    return os.environ.get("ZHAOSHANG_DEMO_PASSWORD", "Demo-zhaoshang-2023")
+
+
+def _safe_url(url: str) -> str:
+    if "@" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+
+
+COMMANDS = [init_command, seed_command, demo_command, serve_command, user_cli, token_cli]
+
+
+def register_commands(app: Flask) -> None:
+    for command in COMMANDS:
+        app.cli.add_command(command)
+
+
+def main() -> None:
+    from crm import create_app
+
+    FlaskGroup(create_app=lambda: create_app(), add_default_commands=False,
+               add_version_option=False, load_dotenv=False, help="招商通命令行").main(
+        prog_name="zhaoshang")

@@ -1,0 +1,61 @@
+"""One configuration object, read from ZHAOSHANG_* environment variables.
+
+Tests and callers override any key by passing a mapping to ``create_app``.
+"""
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(f"ZHAOSHANG_{name}", default)
+
+
+def default_instance_path() -> Path:
+    return Path(_env("INSTANCE_PATH") or PROJECT_ROOT / "instance")
+
+
+class Config:
+    """Defaults; each can be set as ZHAOSHANG_<KEY> in the environment."""
+
+    def __init__(self) -> None:
+        instance = default_instance_path()
+        self.INSTANCE_PATH = str(instance)
+        self.DATABASE_URL = _env("DATABASE_URL") or f"sqlite:///{instance / 'zhaoshang.db'}"
+        self.SECRET_KEY = _env("SECRET_KEY") or _stable_secret(instance)
+        # Progress light (红黄绿): days since the last follow-up.
+        self.LIGHT_AMBER_DAYS = int(_env("LIGHT_AMBER_DAYS", "30"))
+        self.LIGHT_RED_DAYS = int(_env("LIGHT_RED_DAYS", "60"))
+        self.PAGE_SIZE = int(_env("PAGE_SIZE", "50"))
+        self.SESSION_IDLE_MINUTES = int(_env("SESSION_IDLE_MINUTES", "30"))
+        self.LOGIN_MAX_FAILURES = int(_env("LOGIN_MAX_FAILURES", "5"))
+        self.LOGIN_LOCK_MINUTES = int(_env("LOGIN_LOCK_MINUTES", "15"))
+        # Map base layer: none | tianditu | amap | custom (see README).
+        self.MAP_TILES = _env("MAP_TILES", "none")
+        self.MAP_TILE_URL = _env("MAP_TILE_URL", "")
+        self.TIANDITU_KEY = _env("TIANDITU_KEY", "")
+        self.SESSION_COOKIE_SECURE = _env("COOKIE_SECURE", "0") == "1"
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.WTF_CSRF_TIME_LIMIT = None
+        self.BOOTSTRAP_SERVE_LOCAL = True
+        self.MAX_CONTENT_LENGTH = 32 * 1024 * 1024
+        self.JSON_AS_ASCII = False
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in vars(self).items() if k.isupper()}
+
+
+def _stable_secret(instance: Path) -> str:
+    """A per-installation secret kept in instance/, so sessions survive restarts."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    secret = os.urandom(32).hex()
+    path.write_text(secret)
+    path.chmod(0o600)
+    return secret

@@ -1,0 +1,57 @@
+"""Jinja filters and globals: amounts in 万元/亿元, labels, dates."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import Flask
+
+from crm import rules
+
+YI_IN_WAN = Decimal("10000")  # 1亿元 = 10000万元
+
+
+def wan(value, digits: int = 2) -> str:
+    """12345.6 → '12,345.60 万元'."""
+    if value is None or value == "":
+        return "—"
+    return f"{Decimal(str(value)):,.{digits}f} 万元"
+
+
+def yi(value, digits: int = 2) -> str:
+    """120000 万元 → '12.00 亿元'."""
+    if value is None or value == "":
+        return "—"
+    return f"{Decimal(str(value)) / YI_IN_WAN:,.{digits}f} 亿元"
+
+
+def money(value) -> str:
+    """亿元 from 1亿 upwards, else 万元, as the office writes them."""
+    if value is None or value == "":
+        return "—"
+    return yi(value) if abs(Decimal(str(value))) >= YI_IN_WAN else wan(value)
+
+
+def cn_date(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(wan)
+    app.add_template_filter(yi)
+    app.add_template_filter(money)
+    app.add_template_filter(cn_date)
+    app.add_template_global(rules, "rules")
+    app.add_template_global(rules.label, "label")
+
+    def has_endpoint(name: str) -> bool:
+        return name in app.view_functions
+
+    app.add_template_global(has_endpoint)

@@ -1,0 +1,27 @@
+"""Shared fields for every stored record."""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import Numeric
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Aware UTC: SQLModel's datetime columns store UTC and refuse naive values."""
+    return datetime.now(UTC)
+
+
+def wan_field(**kwargs) -> Decimal | None:
+    """An amount in 万元 with two decimals (0.01万元 = 100元)."""
+    return Field(default=None, sa_type=Numeric(16, 2), **kwargs)
+
+
+class RecordMixin(SQLModel):
+    """Stamps, soft delete, optimistic-lock version and the demo mark."""
+
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    deleted_at: datetime | None = Field(default=None, index=True)
+    version: int = Field(default=1)
+    is_demo: bool = Field(default=False, index=True)

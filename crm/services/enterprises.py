@@ -1,0 +1,158 @@
+"""Enterprises (招商对象): create, edit, delete, restore — with contacts."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from crm import rules
+from crm.models import Contact, ContactBase, Enterprise, EnterpriseCreate, EnterpriseUpdate, User
+from crm.models.enterprise import ENTERPRISE_LABELS
+from crm.services import audit, geo, permissions, records, reference
+from crm.services.errors import ValidationFailed
+from crm.services.validation import parse, require
+
+SYSTEM_FIELDS = ("id", "jizhe", "city_code", "is_demo", "created_at", "updated_at", "deleted_at")
+TEXT_FIELDS = ("notes",)
+
+
+def get_enterprise(session: Session, enterprise_id, *, include_deleted: bool = False) -> Enterprise:
+    return records.get_live(session, Enterprise, enterprise_id, "企业",
+                            include_deleted=include_deleted)
+
+
+def find_by_credit_code(session: Session, code: str | None) -> Enterprise | None:
+    if not code:
+        return None
+    return session.exec(select(Enterprise).where(Enterprise.credit_code == code)).first()
+
+
+def create_enterprise(*, session: Session, data: dict | EnterpriseCreate, user: User,
+                      commit: bool = True) -> Enterprise:
+    permissions.require(permissions.can_edit_enterprise(user), "您没有新建企业的权限。")
+    raw = _clean(data.model_dump() if isinstance(data, EnterpriseCreate) else dict(data))
+    payload = parse(EnterpriseCreate, raw, ENTERPRISE_LABELS)
+    values = payload.model_dump(exclude={"contacts"})
+    _validate(session, values, existing_id=None)
+    enterprise = Enterprise(**values)
+    enterprise.owner_id = enterprise.owner_id or user.id
+    _derive(session, enterprise)
+    session.add(enterprise)
+    session.flush()
+    _replace_contacts(session, enterprise, payload.contacts)
+    audit.record(session, user=user, action="create", obj=enterprise,
+                 changes=audit.diff({}, audit.snapshot(enterprise, values)),
+                 summary=enterprise.name)
+    if commit:
+        session.commit()
+    return enterprise
+
+
+def update_enterprise(*, session: Session, enterprise: Enterprise, data: dict, user: User
+                      ) -> Enterprise:
+    permissions.require(permissions.can_edit_enterprise(user), "您没有修改企业的权限。")
+    raw = _clean(dict(data))
+    version = raw.pop("version", None)
+    records.check_version(enterprise, version, raw)
+    payload = parse(EnterpriseUpdate, raw, ENTERPRISE_LABELS)
+    values = payload.model_dump(exclude_unset=True, exclude={"contacts", "version"})
+    current = audit.snapshot(enterprise, ENTERPRISE_LABELS.keys() & vars(enterprise).keys())
+    _validate(session, {**current, **values}, existing_id=enterprise.id)
+    changes = records.apply_changes(enterprise, values)
+    before = (enterprise.jizhe, enterprise.city_code)
+    _derive(session, enterprise)
+    if before != (enterprise.jizhe, enterprise.city_code):
+        changes.update({"jizhe": [before[0], enterprise.jizhe],
+                        "city_code": [before[1], enterprise.city_code]})
+    if payload.contacts is not None:
+        old = [c.model_dump() for c in contacts_of(session, enterprise.id)]
+        new = [ContactBase.model_validate(c).model_dump() for c in payload.contacts]
+        if old != new:
+            _replace_contacts(session, enterprise, payload.contacts)
+            changes["contacts"] = [old, new]
+            if "version" not in changes:
+                enterprise.version += 1
+    if changes:
+        audit.record(session, user=user, action="update", obj=enterprise, changes=changes,
+                     summary=enterprise.name)
+    session.add(enterprise)
+    session.commit()
+    return enterprise
+
+
+def delete_enterprise(*, session: Session, enterprise: Enterprise, user: User) -> None:
+    permissions.require(permissions.can_edit_enterprise(user))
+    records.soft_delete(session, enterprise, user=user, summary=enterprise.name)
+    session.commit()
+
+
+def restore_enterprise(*, session: Session, enterprise: Enterprise, user: User) -> None:
+    permissions.require(permissions.can_edit_enterprise(user))
+    records.restore(session, enterprise, user=user, summary=enterprise.name)
+    session.commit()
+
+
+def contacts_of(session: Session, enterprise_id: int) -> list[Contact]:
+    stmt = select(Contact).where(Contact.enterprise_id == enterprise_id).order_by(Contact.id)
+    return list(session.exec(stmt))
+
+
+def _replace_contacts(session: Session, enterprise: Enterprise, contacts) -> None:
+    for old in contacts_of(session, enterprise.id):
+        session.delete(old)
+    for c in contacts or []:
+        c = ContactBase.model_validate(c)
+        if c.name.strip():
+            session.add(Contact(enterprise_id=enterprise.id, **c.model_dump()))
+
+
+def _derive(session: Session, enterprise: Enterprise) -> None:
+    enterprise.province = rules.normalize_province(enterprise.province)
+    enterprise.jizhe = rules.is_jizhe(enterprise.province)
+    enterprise.city_code = reference.city_code_for_name(session, enterprise.city)
+    if enterprise.city_code is None and enterprise.lon is not None and enterprise.lat is not None:
+        enterprise.city_code = geo.prefecture_code_at(enterprise.lon, enterprise.lat)
+
+
+def _clean(raw: dict) -> dict:
+    out = {}
+    for key, value in raw.items():
+        if key in SYSTEM_FIELDS:
+            continue  # derived or system fields are never set by hand
+        if isinstance(value, str):
+            value = value.strip()
+            if value == "" and key not in TEXT_FIELDS:
+                value = None
+        out[key] = value
+    if "credit_code" in out:
+        out["credit_code"] = rules.normalize_credit_code(out["credit_code"])
+    return out
+
+
+def _validate(session: Session, v: dict, *, existing_id: int | None) -> None:
+    errors: dict[str, str] = {}
+    L = ENTERPRISE_LABELS
+    if not (v.get("name") or "").strip():
+        require(errors, L, "name", "必填")
+    code = v.get("credit_code")
+    if code:
+        problem = rules.credit_code_error(code)
+        if problem:
+            errors["credit_code"] = problem
+        else:
+            other = find_by_credit_code(session, code)
+            if other is not None and other.id != existing_id:
+                require(errors, L, "credit_code", f"已被企业“{other.name}”使用")
+    kind = v.get("kind")
+    if kind is not None and kind not in rules.ENTERPRISE_KINDS:
+        mapped = rules.code_for_label(rules.ENTERPRISE_KINDS, kind)
+        if mapped is None:
+            require(errors, L, "kind", "不是可选的类型（可选：" + "、".join(rules.ENTERPRISE_KINDS.values()) + "）")
+        else:
+            v["kind"] = mapped
+    if v.get("priority") is not None and v["priority"] not in rules.PRIORITIES:
+        require(errors, L, "priority", "应为 1（高）、2（中）或 3（低）")
+    if v.get("revenue_wan") is not None and v["revenue_wan"] < 0:
+        require(errors, L, "revenue_wan", "不能为负数")
+    geo.check_point(errors, v.get("lon"), v.get("lat"), L)
+    if errors:
+        raise ValidationFailed(errors)

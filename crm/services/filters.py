@@ -1,0 +1,253 @@
+"""List filters shared by pages, the API, exports and the map.
+
+A filter object is parsed from query parameters (so a filtered list is a link),
+turns itself into a SELECT, and describes itself in Chinese for export titles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from datetime import date
+from math import ceil
+from typing import Any, ClassVar
+
+from sqlalchemy import or_
+from sqlmodel import Session, func, select
+
+from crm import rules
+from crm.models import Enterprise, FollowUp, Project
+
+TRUE_VALUES = {"1", "true", "yes", "on", "是"}
+FALSE_VALUES = {"0", "false", "no", "off", "否"}
+
+
+def _bool(value) -> bool | None:
+    if value is None or value == "":
+        return None
+    text = str(value).strip().lower()
+    if text in TRUE_VALUES:
+        return True
+    if text in FALSE_VALUES:
+        return False
+    return None
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _date(value) -> date | None:
+    try:
+        return date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+@dataclass
+class ListFilters:
+    """Shared by all lists: keyword, recycle bin, sort and page."""
+
+    q: str | None = None
+    deleted: bool = False
+    sort: str | None = None
+    page: int = 1
+
+    SORTS: ClassVar[dict] = {}  # sort key → column name, per list
+    LABELS: ClassVar[dict] = {}  # filter → Chinese label
+
+    @classmethod
+    def from_args(cls, args) -> ListFilters:
+        kwargs: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = args.get(f.name)
+            if raw is None:
+                continue
+            kwargs[f.name] = _coerce(f.type, raw)
+        kwargs["page"] = max(kwargs.get("page") or 1, 1)
+        kwargs["deleted"] = bool(kwargs.get("deleted"))
+        return cls(**{k: v for k, v in kwargs.items() if v is not None})
+
+    def to_args(self, **override) -> dict:
+        """Non-empty filters as query parameters (for links and exports)."""
+        out = {}
+        for key, value in (asdict(self) | override).items():
+            if value in (None, "", False) or (key == "page" and value == 1):
+                continue
+            out[key] = "1" if value is True else value
+        return out
+
+    def describe(self, names: dict[str, str] | None = None) -> str:
+        parts = []
+        for key, value in asdict(self).items():
+            if value in (None, "", False) or key in ("page", "sort"):
+                continue
+            label = self.LABELS.get(key, key)
+            parts.append(f"{label}：{_display(key, value, names or {})}")
+        return "；".join(parts) or "全部"
+
+    def order(self, stmt, model):
+        key = (self.sort or "").lstrip("-")
+        column = self.SORTS.get(key)
+        if column is None:
+            return stmt.order_by(model.updated_at.desc(), model.id.desc())
+        column = getattr(model, column)
+        return stmt.order_by(column.desc() if (self.sort or "").startswith("-") else column,
+                             model.id.desc())
+
+    def _live(self, stmt, model):
+        return stmt.where(model.deleted_at.is_not(None) if self.deleted
+                          else model.deleted_at.is_(None))
+
+
+def _coerce(annotation, raw):
+    text = str(annotation)
+    if "bool" in text:
+        return _bool(raw)
+    if "int" in text:
+        return _int(raw)
+    if "date" in text:
+        return _date(raw)
+    raw = str(raw).strip()
+    return raw or None
+
+
+def _display(key: str, value, names: dict) -> str:
+    vocab = {"stage": rules.STAGES, "attraction_mode": rules.ATTRACTION_MODES,
+             "project_class": rules.PROJECT_CLASSES, "kind": {**rules.ENTERPRISE_KINDS},
+             "cooperation_form": rules.COOPERATION_FORMS}.get(key)
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if vocab:
+        return rules.label(vocab, value)
+    if key.endswith("city_code"):
+        return names.get(value, value)
+    return str(value)
+
+
+@dataclass
+class ProjectFilters(ListFilters):
+    city_code: str | None = None
+    stage: str | None = None
+    chain_segment: str | None = None
+    attraction_mode: str | None = None
+    project_class: str | None = None
+    cooperation_form: str | None = None
+    case_by_case: bool | None = None
+    jizhe: bool | None = None
+    owner_id: int | None = None
+    enterprise_id: int | None = None
+    source_city: str | None = None
+
+    SORTS = {"name": "name", "planned": "planned_investment_wan", "stage": "stage",
+             "city": "city_code", "updated": "updated_at", "last_followup": "last_followup_on"}
+    LABELS = {"q": "关键词", "deleted": "已删除", "city_code": "落地市（州）", "stage": "阶段",
+              "chain_segment": "产业链环节", "attraction_mode": "招商方式",
+              "project_class": "项目类别", "cooperation_form": "合作形式",
+              "case_by_case": "一事一议", "jizhe": "吉浙", "owner_id": "负责人",
+              "enterprise_id": "企业", "source_city": "来源城市"}
+
+    def select(self):
+        stmt = self._live(select(Project), Project)
+        for name in ("city_code", "stage", "chain_segment", "attraction_mode", "project_class",
+                     "cooperation_form", "case_by_case", "jizhe", "owner_id", "enterprise_id",
+                     "source_city"):
+            value = getattr(self, name)
+            if value is not None:
+                stmt = stmt.where(getattr(Project, name) == value)
+        if self.q:
+            like = f"%{self.q}%"
+            stmt = stmt.where(or_(Project.name.ilike(like), Project.introducer.ilike(like),
+                                  Project.enterprise_id.in_(
+                                      select(Enterprise.id).where(Enterprise.name.ilike(like)))))
+        return self.order(stmt, Project)
+
+
+@dataclass
+class EnterpriseFilters(ListFilters):
+    city_code: str | None = None
+    province: str | None = None
+    chain_segment: str | None = None
+    kind: str | None = None
+    is_key_target: bool | None = None
+    jizhe: bool | None = None
+    owner_id: int | None = None
+
+    SORTS = {"name": "name", "revenue": "revenue_wan", "priority": "priority",
+             "updated": "updated_at"}
+    LABELS = {"q": "关键词", "deleted": "已删除", "city_code": "城市", "province": "省份",
+              "chain_segment": "产业链环节", "kind": "企业类型", "is_key_target": "重点招商企业",
+              "jizhe": "吉浙", "owner_id": "负责人"}
+
+    def select(self):
+        stmt = self._live(select(Enterprise), Enterprise)
+        for name in ("city_code", "province", "chain_segment", "kind", "is_key_target", "jizhe",
+                     "owner_id"):
+            value = getattr(self, name)
+            if value is not None:
+                stmt = stmt.where(getattr(Enterprise, name) == value)
+        if self.q:
+            like = f"%{self.q}%"
+            stmt = stmt.where(or_(Enterprise.name.ilike(like), Enterprise.credit_code == self.q))
+        return self.order(stmt, Enterprise)
+
+
+@dataclass
+class FollowUpFilters(ListFilters):
+    project_id: int | None = None
+    enterprise_id: int | None = None
+    kind: str | None = None
+    user_id: int | None = None
+    city_code: str | None = None
+    overdue: bool | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+    SORTS = {"date": "date", "next_due": "next_due"}
+    LABELS = {"q": "关键词", "deleted": "已删除", "project_id": "项目", "enterprise_id": "企业",
+              "kind": "跟进方式", "user_id": "记录人", "city_code": "落地市（州）",
+              "overdue": "下一步已逾期", "date_from": "起始日期", "date_to": "截止日期"}
+
+    def select(self, today: date | None = None):
+        stmt = self._live(select(FollowUp), FollowUp)
+        for name in ("project_id", "enterprise_id", "kind", "user_id"):
+            value = getattr(self, name)
+            if value is not None:
+                stmt = stmt.where(getattr(FollowUp, name) == value)
+        if self.city_code:
+            stmt = stmt.where(FollowUp.project_id.in_(
+                select(Project.id).where(Project.city_code == self.city_code)))
+        if self.overdue:
+            stmt = stmt.where(FollowUp.done.is_(False),
+                              FollowUp.next_due < (today or date.today()))
+        if self.date_from:
+            stmt = stmt.where(FollowUp.date >= self.date_from)
+        if self.date_to:
+            stmt = stmt.where(FollowUp.date <= self.date_to)
+        if self.q:
+            like = f"%{self.q}%"
+            stmt = stmt.where(or_(FollowUp.summary.ilike(like), FollowUp.next_step.ilike(like),
+                                  FollowUp.participants.ilike(like)))
+        if not self.sort:
+            return stmt.order_by(FollowUp.date.desc(), FollowUp.id.desc())
+        return self.order(stmt, FollowUp)
+
+
+@dataclass
+class Page:
+    items: list
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(ceil(self.total / self.per_page), 1)
+
+
+def paginate(session: Session, stmt, *, page: int, per_page: int) -> Page:
+    total = session.exec(select(func.count()).select_from(stmt.order_by(None).subquery())).one()
+    items = list(session.exec(stmt.offset((page - 1) * per_page).limit(per_page)))
+    return Page(items=items, total=total, page=page, per_page=per_page)

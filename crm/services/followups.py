@@ -1,0 +1,147 @@
+"""Follow-ups (跟进记录), and the project fields they keep current."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, func, select
+
+from crm import rules
+from crm.models import Enterprise, FollowUp, FollowUpCreate, Project, User
+from crm.models.followup import FOLLOWUP_LABELS, FollowUpUpdate
+from crm.services import audit, permissions, records
+from crm.services.errors import ValidationFailed
+from crm.services.validation import parse, require
+
+SYSTEM_FIELDS = ("id", "user_id", "is_demo", "created_at", "updated_at", "deleted_at")
+
+
+def get_followup(session: Session, followup_id, *, include_deleted: bool = False) -> FollowUp:
+    return records.get_live(session, FollowUp, followup_id, "跟进记录",
+                            include_deleted=include_deleted)
+
+
+def create_followup(*, session: Session, data: dict | FollowUpCreate, user: User) -> FollowUp:
+    raw = _clean(data.model_dump() if isinstance(data, FollowUpCreate) else dict(data))
+    payload = parse(FollowUpCreate, raw, FOLLOWUP_LABELS)
+    values = payload.model_dump()
+    project = _validate(session, values)
+    followup = FollowUp(**values, user_id=user.id)
+    _require_edit(user, followup, project)
+    session.add(followup)
+    session.flush()
+    audit.record(session, user=user, action="create", obj=followup,
+                 changes=audit.diff({}, values), summary=followup.summary[:60])
+    refresh_project_dates(session, project)
+    session.commit()
+    return followup
+
+
+def update_followup(*, session: Session, followup: FollowUp, data: dict, user: User) -> FollowUp:
+    _require_edit(user, followup, _project(session, followup.project_id))
+    raw = _clean(dict(data))
+    version = raw.pop("version", None)
+    records.check_version(followup, version, raw)
+    values = parse(FollowUpUpdate, raw, FOLLOWUP_LABELS).model_dump(exclude_unset=True)
+    values.pop("version", None)
+    merged = {**audit.snapshot(followup, FOLLOWUP_LABELS), **values}
+    project = _validate(session, merged)
+    _require_edit(user, followup, project)
+    old_project = _project(session, followup.project_id)
+    changes = records.apply_changes(followup, values)
+    if changes:
+        audit.record(session, user=user, action="update", obj=followup, changes=changes)
+    session.add(followup)
+    session.flush()
+    for p in {id(x): x for x in (project, old_project) if x is not None}.values():
+        refresh_project_dates(session, p)
+    session.commit()
+    return followup
+
+
+def delete_followup(*, session: Session, followup: FollowUp, user: User) -> None:
+    project = _project(session, followup.project_id)
+    _require_edit(user, followup, project)
+    records.soft_delete(session, followup, user=user)
+    session.flush()
+    refresh_project_dates(session, project)
+    session.commit()
+
+
+def restore_followup(*, session: Session, followup: FollowUp, user: User) -> None:
+    project = _project(session, followup.project_id)
+    _require_edit(user, followup, project)
+    records.restore(session, followup, user=user)
+    session.flush()
+    refresh_project_dates(session, project)
+    session.commit()
+
+
+def refresh_project_dates(session: Session, project: Project | None) -> None:
+    """Keep the project's last contact and earliest open next step current."""
+    if project is None:
+        return
+    live = (FollowUp.project_id == project.id, FollowUp.deleted_at.is_(None))
+    project.last_followup_on = session.exec(select(func.max(FollowUp.date)).where(*live)).one()
+    project.next_due_on = session.exec(select(func.min(FollowUp.next_due)).where(
+        *live, FollowUp.done.is_(False), FollowUp.next_due.is_not(None))).one()
+    session.add(project)
+
+
+def timeline(session: Session, *, project_id: int | None = None,
+             enterprise_id: int | None = None) -> list[FollowUp]:
+    stmt = select(FollowUp).where(FollowUp.deleted_at.is_(None))
+    if project_id is not None:
+        stmt = stmt.where(FollowUp.project_id == project_id)
+    if enterprise_id is not None:
+        stmt = stmt.where(FollowUp.enterprise_id == enterprise_id)
+    return list(session.exec(stmt.order_by(FollowUp.date.desc(), FollowUp.id.desc())))
+
+
+def _project(session: Session, project_id) -> Project | None:
+    return session.get(Project, project_id) if project_id is not None else None
+
+
+def _require_edit(user: User, followup: FollowUp, project: Project | None) -> None:
+    permissions.require(permissions.can_edit_followup(user, followup, project),
+                        "您只能记录落地在本市（州）的项目的跟进。")
+
+
+def _clean(raw: dict) -> dict:
+    out = {}
+    for key, value in raw.items():
+        if key in SYSTEM_FIELDS:
+            continue
+        if isinstance(value, str):
+            value = value.strip()
+            if value == "" and key in ("project_id", "enterprise_id", "next_due", "date"):
+                value = None
+        out[key] = value
+    return out
+
+
+def _validate(session: Session, v: dict) -> Project | None:
+    errors: dict[str, str] = {}
+    L = FOLLOWUP_LABELS
+    project = _project(session, v.get("project_id"))
+    if v.get("project_id") is not None and (project is None or project.deleted_at):
+        require(errors, L, "project_id", "所选项目不存在")
+    if v.get("enterprise_id") is not None:
+        ent = session.get(Enterprise, v["enterprise_id"])
+        if ent is None or ent.deleted_at:
+            require(errors, L, "enterprise_id", "所选企业不存在")
+    if v.get("project_id") is None and v.get("enterprise_id") is None:
+        require(errors, L, "project_id", "项目和企业至少选择一个")
+    if project is not None and v.get("enterprise_id") is None:
+        v["enterprise_id"] = project.enterprise_id
+    if v.get("kind") not in rules.FOLLOWUP_KINDS:
+        mapped = rules.code_for_label(rules.FOLLOWUP_KINDS, v.get("kind"))
+        if mapped is None:
+            require(errors, L, "kind", "不是可选的方式（可选：" + "、".join(rules.FOLLOWUP_KINDS.values()) + "）")
+        else:
+            v["kind"] = mapped
+    if not (v.get("summary") or "").strip():
+        require(errors, L, "summary", "必填")
+    if v.get("next_due") and v.get("date") and v["next_due"] < v["date"]:
+        require(errors, L, "next_due", "不能早于跟进日期")
+    if errors:
+        raise ValidationFailed(errors)
+    return project

@@ -1,0 +1,273 @@
+"""Projects: create, edit, stage moves, 一事一议 cases, delete and restore."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlmodel import Session, select
+
+from crm import rules
+from crm.models import Division, Enterprise, FollowUp, Park, Project, ProjectCreate, User
+from crm.models.project import PROJECT_LABELS, ProjectUpdate, StageChange
+from crm.services import audit, geo, permissions, records
+from crm.services import settings as settings_service
+from crm.services.errors import Forbidden, ValidationFailed
+from crm.services.validation import parse, require
+
+# Fields a stage move, not an edit, changes; and fields no one sets by hand.
+STAGE_FIELDS = {"stage", "stage_reason"}
+CASE_FIELDS = {"case_status", "case_notes"}
+
+
+def get_project(session: Session, project_id, *, include_deleted: bool = False) -> Project:
+    return records.get_live(session, Project, project_id, "项目", include_deleted=include_deleted)
+
+
+def apply_case_by_case(project: Project, line: Decimal) -> None:
+    """一事一议 follows the line in force; a newly flagged case starts 待提请."""
+    project.case_by_case = rules.is_case_by_case(project.planned_investment_wan, line)
+    if project.case_by_case and project.case_status is None:
+        project.case_status = "pending"
+
+
+def apply_jizhe(project: Project) -> None:
+    project.source_province = rules.normalize_province(project.source_province)
+    project.jizhe = rules.is_jizhe(project.source_province, project.attraction_mode)
+
+
+def create_project(*, session: Session, data: dict | ProjectCreate, user: User) -> Project:
+    raw = data.model_dump() if isinstance(data, ProjectCreate) else dict(data)
+    raw = _clean(raw)
+    payload = parse(ProjectCreate, raw, PROJECT_LABELS)
+    values = payload.model_dump()
+    _derive_city(values)
+    _validate(session, values, creating=True)
+    permissions.require(
+        permissions.can_create_project(user, values.get("city_code")),
+        "您只能新建落地在本市（州）的项目。",
+    )
+    project = Project(**values)
+    project.owner_id = project.owner_id or user.id
+    _derive(session, project)
+    session.add(project)
+    session.flush()
+    session.add(StageChange(project_id=project.id, from_stage=None, to_stage=project.stage,
+                            reason=project.stage_reason, user_id=user.id, username=user.username))
+    audit.record(session, user=user, action="create", obj=project,
+                 changes=audit.diff({}, _audited(project)), summary=project.name)
+    session.commit()
+    return project
+
+
+def update_project(*, session: Session, project: Project, data: dict, user: User) -> Project:
+    permissions.require(permissions.can_edit_project(user, project), "您只能修改落地在本市（州）的项目。")
+    raw = _clean(dict(data))
+    version = raw.pop("version", None)
+    records.check_version(project, version, raw)
+    payload = parse(ProjectUpdate, raw, PROJECT_LABELS)
+    values = payload.model_dump(exclude_unset=True)
+    values.pop("version", None)
+    _derive_city(values, project)
+    to_stage, reason = values.pop("stage", None), values.pop("stage_reason", None)
+    _validate(session, {**_audited(project), **values}, creating=False)
+    if "city_code" in values and values["city_code"] != project.city_code:
+        permissions.require(permissions.can_create_project(user, values["city_code"]),
+                            "您不能把项目改到其他市（州）。")
+    changes = records.apply_changes(project, values)
+    _derive_and_record(session, project, changes)
+    if changes:
+        audit.record(session, user=user, action="update", obj=project, changes=changes,
+                     summary=project.name)
+    if to_stage and to_stage != project.stage:
+        _move(session, project, to_stage, reason or "", user)
+    session.add(project)
+    session.commit()
+    return project
+
+
+def move_stage(*, session: Session, project: Project, to_stage: str, reason: str = "",
+               user: User, version: int | None = None) -> Project:
+    permissions.require(permissions.can_edit_project(user, project), "您只能修改落地在本市（州）的项目。")
+    records.check_version(project, version, {"stage": to_stage, "stage_reason": reason})
+    _move(session, project, to_stage, reason, user)
+    session.commit()
+    return project
+
+
+def _move(session: Session, project: Project, to_stage: str, reason: str, user: User) -> None:
+    if to_stage not in rules.STAGES:
+        raise ValidationFailed({"stage": "阶段：未知阶段"})
+    if not rules.can_move_stage(project.stage, to_stage):
+        raise ValidationFailed({"stage": (
+            f"阶段：不能从“{rules.label(rules.STAGES, project.stage)}”"
+            f"直接变更为“{rules.label(rules.STAGES, to_stage)}”")})
+    if to_stage in rules.STAGES_NEEDING_REASON and not (reason or "").strip():
+        raise ValidationFailed({"stage_reason": "阶段说明：搁置或终止须填写原因"})
+    old = project.stage
+    project.stage, project.stage_reason = to_stage, (reason or "").strip()
+    project.version += 1
+    session.add(StageChange(project_id=project.id, from_stage=old, to_stage=to_stage,
+                            reason=project.stage_reason, user_id=user.id, username=user.username))
+    audit.record(session, user=user, action="stage", obj=project,
+                 changes={"stage": [old, to_stage]}, summary=project.stage_reason)
+
+
+def set_case_status(*, session: Session, project: Project, status: str, notes: str | None,
+                    user: User) -> Project:
+    permissions.require(permissions.can_edit_project(user, project))
+    if not project.case_by_case:
+        raise ValidationFailed({"case_status": "一事一议状态：该项目未达到一事一议标准"})
+    if status != project.case_status:
+        allowed = rules.CASE_STATUS_TRANSITIONS.get(project.case_status or "pending", set())
+        if status not in allowed:
+            raise ValidationFailed({"case_status": "一事一议状态：不允许的状态变更"})
+    values = {"case_status": status}
+    if notes is not None:
+        values["case_notes"] = notes
+    changes = records.apply_changes(project, values)
+    if changes:
+        audit.record(session, user=user, action="update", obj=project, changes=changes,
+                     summary="一事一议")
+    session.commit()
+    return project
+
+
+def delete_project(*, session: Session, project: Project, user: User) -> None:
+    """Soft delete, with its follow-ups (restored together)."""
+    permissions.require(permissions.can_edit_project(user, project))
+    records.soft_delete(session, project, user=user, summary=project.name)
+    for followup in session.exec(select(FollowUp).where(
+            FollowUp.project_id == project.id, FollowUp.deleted_at.is_(None))):
+        followup.deleted_at = project.deleted_at
+        session.add(followup)
+    session.commit()
+
+
+def restore_project(*, session: Session, project: Project, user: User) -> None:
+    permissions.require(permissions.can_edit_project(user, project))
+    when = project.deleted_at
+    records.restore(session, project, user=user, summary=project.name)
+    for followup in session.exec(select(FollowUp).where(
+            FollowUp.project_id == project.id, FollowUp.deleted_at == when)):
+        followup.deleted_at = None
+        session.add(followup)
+    session.commit()
+
+
+def stage_history(session: Session, project_id: int) -> list[StageChange]:
+    stmt = select(StageChange).where(StageChange.project_id == project_id).order_by(
+        StageChange.at, StageChange.id)
+    return list(session.exec(stmt))
+
+
+# --- helpers ---------------------------------------------------------------------
+
+def _clean(raw: dict) -> dict:
+    """Empty strings from forms mean 'no value' for optional fields."""
+    out = {}
+    for key, value in raw.items():
+        if isinstance(value, str):
+            value = value.strip()
+            if value == "" and key not in ("introducer", "responsible_unit", "notes",
+                                           "stage_reason", "case_notes"):
+                value = None
+        out[key] = value
+    for key in CASE_FIELDS - {"case_notes"}:
+        out.pop(key, None) if key in out and out[key] is None else None
+    for key in ("case_by_case", "jizhe", "id", "is_demo", "created_at", "updated_at",
+                "deleted_at", "last_followup_on", "next_due_on"):
+        out.pop(key, None)  # derived or system fields: never set by hand
+    return out
+
+
+def _derive_city(values: dict, project: Project | None = None) -> None:
+    """No city but a point: the point's prefecture is the destination."""
+    lon = values.get("lon", project.lon if project else None)
+    lat = values.get("lat", project.lat if project else None)
+    has_city = values.get("city_code") or (project and project.city_code and "city_code" not in values)
+    if not has_city and lon is not None and lat is not None:
+        code = geo.prefecture_code_at(lon, lat)
+        if code:
+            values["city_code"] = code
+
+
+def _derive(session: Session, project: Project) -> None:
+    apply_case_by_case(project, settings_service.case_by_case_line_wan(session))
+    apply_jizhe(project)
+
+
+def _derive_and_record(session: Session, project: Project, changes: dict) -> None:
+    before = {"case_by_case": project.case_by_case, "jizhe": project.jizhe,
+              "case_status": project.case_status}
+    _derive(session, project)
+    for key, old in before.items():
+        new = getattr(project, key)
+        if old != new:
+            changes[key] = [old, new]
+
+
+def _audited(project: Project) -> dict:
+    fields = set(PROJECT_LABELS) - {"version"}
+    return {f: getattr(project, f) for f in fields if hasattr(project, f)}
+
+
+def _validate(session: Session, v: dict, *, creating: bool) -> None:
+    errors: dict[str, str] = {}
+    L = PROJECT_LABELS
+    if not (v.get("name") or "").strip():
+        require(errors, L, "name", "必填")
+    _check_vocab(errors, v, "project_class", rules.PROJECT_CLASSES)
+    _check_vocab(errors, v, "cooperation_form", rules.COOPERATION_FORMS)
+    _check_vocab(errors, v, "attraction_mode", rules.ATTRACTION_MODES)
+    if creating:
+        _check_vocab(errors, v, "stage", rules.STAGES)
+        if v.get("stage") in rules.STAGES_NEEDING_REASON and not v.get("stage_reason"):
+            require(errors, L, "stage_reason", "搁置或终止须填写原因")
+    for field in ("planned_investment_wan", "actual_investment_wan"):
+        if v.get(field) is not None and Decimal(str(v[field])) < 0:
+            require(errors, L, field, "不能为负数")
+    _check_place(session, errors, v)
+    geo.check_point(errors, v.get("lon"), v.get("lat"), L)
+    if v.get("enterprise_id") is not None:
+        ent = session.get(Enterprise, v["enterprise_id"])
+        if ent is None or ent.deleted_at is not None:
+            require(errors, L, "enterprise_id", "所选企业不存在")
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _check_vocab(errors: dict, v: dict, field: str, vocab: dict) -> None:
+    value = v.get(field)
+    if value is not None and value not in vocab:
+        code = rules.code_for_label(vocab, value)
+        if code is None:
+            require(errors, PROJECT_LABELS, field, "不是可选的值（可选：" + "、".join(vocab.values()) + "）")
+        else:
+            v[field] = code
+
+
+def _check_place(session: Session, errors: dict, v: dict) -> None:
+    L = PROJECT_LABELS
+    city = v.get("city_code")
+    if city is not None:
+        division = session.get(Division, city)
+        if not rules.is_jilin_prefecture_code(city) or division is None:
+            require(errors, L, "city_code", "应为吉林省市（州）的6位行政区划代码，如 220100")
+    county = v.get("county_code")
+    if county is not None:
+        division = session.get(Division, county)
+        if division is None or division.level != "county":
+            require(errors, L, "county_code", "不是吉林省的县级行政区划代码")
+        elif city and division.parent_code != city:
+            require(errors, L, "county_code", "不属于所选市（州）")
+    if v.get("park_id") is not None:
+        park = session.get(Park, v["park_id"])
+        if park is None:
+            require(errors, L, "park_id", "所选园区不存在")
+        elif city and park.city_code and park.city_code != city:
+            require(errors, L, "park_id", "不在所选市（州）")
+
+
+def require_edit(user: User, project: Project) -> None:
+    if not permissions.can_edit_project(user, project):
+        raise Forbidden("您只能修改落地在本市（州）的项目。")

@@ -1,0 +1,50 @@
+"""What every stored record shares: versioned updates, soft delete and restore,
+each written to the audit trail. Enterprises, projects and follow-ups use these."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from crm.models import User
+from crm.models.base import utcnow
+from crm.services import audit
+from crm.services.errors import NotFound, VersionConflict
+
+
+def get_live(session: Session, model, obj_id, what: str, *, include_deleted: bool = False):
+    obj = session.get(model, obj_id) if obj_id is not None else None
+    if obj is None or (obj.deleted_at is not None and not include_deleted):
+        raise NotFound(what)
+    return obj
+
+
+def check_version(obj, submitted_version: int | None, submitted: dict) -> None:
+    """A save based on an older version is refused, never silently applied."""
+    if submitted_version is not None and int(submitted_version) != obj.version:
+        raise VersionConflict(obj, submitted)
+
+
+def apply_changes(obj, values: dict) -> dict:
+    """Set fields, bump the version when anything changed; returns the diff."""
+    before = audit.snapshot(obj, values.keys())
+    for field, value in values.items():
+        setattr(obj, field, value)
+    changes = audit.diff(before, values)
+    if changes:
+        obj.version += 1
+        obj.updated_at = utcnow()
+    return changes
+
+
+def soft_delete(session: Session, obj, *, user: User, summary: str = "", when=None) -> None:
+    obj.deleted_at = when or utcnow()
+    obj.version += 1
+    session.add(obj)
+    audit.record(session, user=user, action="delete", obj=obj, summary=summary)
+
+
+def restore(session: Session, obj, *, user: User, summary: str = "") -> None:
+    obj.deleted_at = None
+    obj.version += 1
+    session.add(obj)
+    audit.record(session, user=user, action="restore", obj=obj, summary=summary)

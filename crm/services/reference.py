@@ -1,0 +1,188 @@
+"""Reference data: load seeds/ idempotently and look divisions up by name."""
+
+from __future__ import annotations
+
+import csv
+
+from sqlmodel import Session, select
+
+from crm import rules
+from crm.config import PROJECT_ROOT
+from crm.models import ChainSegment, Division, Enterprise, JizhePairing, Park, PolicyMeasure
+
+SEEDS = PROJECT_ROOT / "seeds"
+
+
+def read_seed(name: str) -> list[dict]:
+    path = SEEDS / name
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _float(value: str | None) -> float | None:
+    return float(value) if value not in (None, "") else None
+
+
+def seed_reference(session: Session) -> dict[str, int]:
+    """Insert or update every reference row; running it twice changes nothing."""
+    counts = {
+        "divisions": _seed_divisions(session),
+        "parks": _seed_parks(session),
+        "segments": _seed_segments(session),
+        "pairings": _seed_pairings(session),
+        "measures": _seed_measures(session),
+        "industry_base": _seed_industry_base(session),
+    }
+    session.commit()
+    return counts
+
+
+def _upsert(session: Session, model, key, values: dict) -> None:
+    row = session.get(model, key)
+    if row is None:
+        session.add(model(**values))
+    else:
+        for field, value in values.items():
+            setattr(row, field, value)
+        session.add(row)
+
+
+def _seed_divisions(session: Session) -> int:
+    rows = 0
+    for r in read_seed("jilin_divisions.csv"):
+        _upsert(session, Division, r["code"], dict(
+            code=r["code"], name=r["name"], short_name=r["short_name"], province=rules.JILIN_PROVINCE,
+            level="prefecture", source=r["source"],
+        ))
+        rows += 1
+    for r in read_seed("jilin_counties.csv"):
+        _upsert(session, Division, r["code"], dict(
+            code=r["code"], name=r["name"], short_name=_short_county(r["name"]),
+            province=rules.JILIN_PROVINCE, level="county", parent_code=r["prefecture_code"],
+            source=r["source"],
+        ))
+        rows += 1
+    for r in read_seed("zhejiang_divisions.csv"):
+        _upsert(session, Division, r["code"], dict(
+            code=r["code"], name=r["name"], short_name=r["short_name"], province=rules.ZHEJIANG,
+            level="prefecture", source=r["source"],
+        ))
+        rows += 1
+    return rows
+
+
+def _short_county(name: str) -> str:
+    for suffix in ("朝鲜族自治县", "满族自治县", "蒙古族自治县", "区", "县", "市"):
+        if name.endswith(suffix) and len(name) > len(suffix) + 1:
+            return name[: -len(suffix)]
+    return name
+
+
+def _seed_parks(session: Session) -> int:
+    existing = {p.name: p for p in session.exec(select(Park))}
+    rows = read_seed("development_zones.csv")
+    for r in rows:
+        values = dict(
+            name=r["name"], city_code=r["city_code"] or None, level=r["level"],
+            year=int(r["year"]) if r["year"] else None, note=r["note"], source=r["source"],
+        )
+        park = existing.get(r["name"])
+        if park is None:
+            session.add(Park(**values))
+        else:
+            for field, value in values.items():
+                setattr(park, field, value)
+    return len(rows)
+
+
+def _seed_segments(session: Session) -> int:
+    rows = read_seed("chain_segments.csv")
+    for i, r in enumerate(rows):
+        _upsert(session, ChainSegment, r["segment"], dict(
+            name=r["segment"], parent=r["parent"] or None, position=i, source=r["source"],
+        ))
+    return len(rows)
+
+
+def _seed_pairings(session: Session) -> int:
+    rows = read_seed("jizhe_pairings.csv")
+    for r in rows:
+        _upsert(session, JizhePairing, r["zhejiang_code"], dict(
+            zhejiang_code=r["zhejiang_code"], jilin_code=r["jilin_code"] or None,
+            confidence=r["confidence"], source=r["source"],
+        ))
+    return len(rows)
+
+
+def _seed_measures(session: Session) -> int:
+    rows = read_seed("policy_measures.csv")
+    for r in rows:
+        _upsert(session, PolicyMeasure, int(r["number"]), dict(
+            number=int(r["number"]), chapter=r["chapter"], title=r["title"], summary=r["summary"],
+            responsible_units=r["responsible_units"], source=r["source"],
+        ))
+    return len(rows)
+
+
+KIND_BY_LABEL = {label: key for key, label in rules.ENTERPRISE_KINDS.items()}
+
+
+def _seed_industry_base(session: Session) -> int:
+    """Real enterprises of Jilin's base (public facts only; no pipeline data)."""
+    rows = read_seed("industry_base.csv")
+    known = set(session.exec(select(Enterprise.name).where(Enterprise.is_industry_base.is_(True))))
+    for r in rows:
+        if r["name"] in known:
+            continue
+        session.add(Enterprise(
+            name=r["name"], province=r["province"], city=r["city"],
+            city_code=city_code_for_name(session, r["city"]),
+            kind=KIND_BY_LABEL.get(r["kind"], "other"), is_industry_base=True,
+            jizhe=rules.is_jizhe(r["province"]),
+            notes=f"产业基础：{r['sub_sector']}（来源：{r['source_note']}）",
+        ))
+    return len(rows)
+
+
+# --- Look-ups used by services, forms and the map -----------------------------
+
+def jilin_prefectures(session: Session) -> list[Division]:
+    stmt = select(Division).where(
+        Division.province == rules.JILIN_PROVINCE, Division.level == "prefecture"
+    ).order_by(Division.code)
+    return list(session.exec(stmt))
+
+
+def zhejiang_cities(session: Session) -> list[Division]:
+    stmt = select(Division).where(Division.province == rules.ZHEJIANG).order_by(Division.code)
+    return list(session.exec(stmt))
+
+
+def counties_of(session: Session, prefecture_code: str) -> list[Division]:
+    stmt = select(Division).where(Division.parent_code == prefecture_code).order_by(Division.code)
+    return list(session.exec(stmt))
+
+
+def division_names(session: Session) -> dict[str, str]:
+    return {d.code: d.name for d in session.exec(select(Division))}
+
+
+def segments(session: Session) -> list[ChainSegment]:
+    return list(session.exec(select(ChainSegment).order_by(ChainSegment.position)))
+
+
+def parks(session: Session) -> list[Park]:
+    return list(session.exec(select(Park).order_by(Park.city_code, Park.name)))
+
+
+def city_code_for_name(session: Session, name: str | None) -> str | None:
+    """长春 / 长春市 / 杭州 → code of a known prefecture-level city."""
+    if not name:
+        return None
+    name = name.strip()
+    for d in session.exec(select(Division).where(Division.level == "prefecture")):
+        if name in (d.name, d.short_name) or (d.short_name and name == d.short_name + "州"):
+            return d.code
+    return None
