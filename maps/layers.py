@@ -1,0 +1,267 @@
+"""Custom folium elements: one marker cluster fed by per-segment layers,
+plain point layers, and an HTML legend.
+
+Why custom: a ``folium.Marker`` per project is one Python object, one JS
+statement and one popup template each (30 s and 7.7 MB for 10,000). Here each
+layer ships its rows once as a compact JSON array and a small JS function
+turns rows into DivIcon markers in the browser; popups are built only when
+opened. All segment layers feed one shared ``L.markerClusterGroup``, so
+toggling a segment in the layer control adds or removes its markers from the
+same clusters (the pattern of Leaflet.FeatureGroup.SubGroup, without the
+extra plugin).
+
+All user text reaches the page as JSON data and is HTML-escaped in JS
+(``zsEsc``) before it is put into a popup.
+"""
+
+from __future__ import annotations
+
+import json
+
+from branca.element import MacroElement
+from folium.elements import JSCSSMixin
+from folium.map import Layer
+from folium.template import Template
+
+from maps import assets
+
+
+def js_json(value) -> str:
+    """JSON safe inside a <script> block, with Chinese kept as UTF-8 (half the
+    bytes of \\uXXXX escapes): escape what could close the tag or start HTML."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                    ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(ch, esc)
+    return text
+
+
+class MapStyle(MacroElement):
+    """CSS for our markers and legend, plus the shared JS helpers."""
+
+    _template = Template("""
+        {% macro header(this, kwargs) %}
+        <style>
+        .zs-m { border-radius: 50%; border: 2px solid #fff; box-shadow: 0 0 2px rgba(0,0,0,.6);
+                box-sizing: border-box; }
+        .zs-m.zs-major { border-radius: 3px; border-width: 2px; }
+        .zs-m.zs-cbc { outline: 3px solid #c62828; outline-offset: 1px; }
+        .zs-m.zs-approx { border-style: dashed; border-color: #333; opacity: .75; }
+        .zs-ent { background: #37474f; border: 2px solid #fff; transform: rotate(45deg);
+                  box-shadow: 0 0 2px rgba(0,0,0,.6); box-sizing: border-box; }
+        .zs-ent.zs-key { background: #6a1b9a; }
+        .zs-park { width: 0; height: 0; border-left: 9px solid transparent;
+                   border-right: 9px solid transparent; border-bottom: 16px solid #00838f; }
+        .zs-legend { background: rgba(255,255,255,.92); padding: 6px 10px; border-radius: 4px;
+                     box-shadow: 0 1px 4px rgba(0,0,0,.3); font-size: 12px; line-height: 18px;
+                     max-width: 220px; }
+        .zs-legend h6 { font-size: 12px; font-weight: bold; margin: 4px 0 2px; }
+        .zs-legend i { display: inline-block; width: 14px; height: 12px; margin-right: 6px;
+                       vertical-align: middle; border: 1px solid #999; }
+        .zs-legend .zs-dot { border-radius: 50%; border: 1px solid #fff; }
+        .zs-popup dt { font-weight: normal; color: #666; float: left; clear: left; width: 5em; }
+        .zs-popup dd { margin-left: 5.5em; margin-bottom: 2px; }
+        .zs-popup .zs-approx-note { color: #b26a00; }
+        .leaflet-container.zs-blank { background: #eef3f7; }
+        .zs-boundary-label { background: none; border: none; box-shadow: none; font-size: 12px;
+                             color: #333; text-shadow: 0 0 3px #fff; }
+        </style>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+        // markercluster needs a maxZoom; without tiles the map has none.
+        {{ this._parent.get_name() }}.setMinZoom(4).setMaxZoom(18);
+        {%- if this.blank %}
+        {{ this._parent.get_name() }}.getContainer().classList.add("zs-blank");
+        {%- endif %}
+        function zsEsc(s) {
+            return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) {
+                return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
+            });
+        }
+        {% endmacro %}
+    """)
+
+
+    def __init__(self, blank: bool):
+        super().__init__()
+        self.blank = blank
+
+
+class BoundaryLayer(Layer):
+    """Polygons from a pre-serialised GeoJSON string (cached per process, so a
+    render does not re-encode 300 KB of coordinates), styled and labelled per
+    feature ``code`` with values computed for this render."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = (function () {
+            var styles = {{ this.styles }}, tips = {{ this.tips }};
+            return L.geoJSON({{ this.geojson }}, {
+                interactive: {{ this.interactive|tojson }},
+                style: function (f) { return styles[f.properties.code] || styles[""]; },
+                onEachFeature: function (f, layer) {
+                    var t = tips[f.properties.code];
+                    if (t) { layer.bindTooltip(t, {sticky: true}); }
+                    {%- if this.interactive %}
+                    layer.on("mouseover", function () { layer.setStyle({weight: 3}); });
+                    layer.on("mouseout", function () {
+                        layer.setStyle({weight: (styles[f.properties.code] || styles[""]).weight});
+                    });
+                    {%- endif %}
+                }
+            });
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, name: str, geojson: str, styles: dict, tips: dict,
+                 show: bool = True, interactive: bool = True):
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "BoundaryLayer"
+        self.geojson = geojson  # already js_json-encoded
+        self.styles = js_json(styles)
+        self.tips = js_json(tips)
+        self.interactive = interactive
+
+
+class ProjectCluster(JSCSSMixin, MacroElement):
+    """The shared cluster group and the row → marker function.
+
+    Row layout (see ``maps.render.project_rows``):
+    [lat, lon, id, name, enterprise_index, stage_index, major, case_by_case,
+     planned_yi, approx]
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.markerClusterGroup(
+            {chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 50}
+        ).addTo({{ this._parent.get_name() }});
+        var {{ this.get_name() }}_meta = {{ this.meta }};
+        function {{ this.get_name() }}_make(r) {
+            var m = {{ this.get_name() }}_meta, st = m.stages[r[5]];
+            var size = r[6] ? 18 : 12;
+            var cls = "zs-m zs-stage-" + st[0] + (r[6] ? " zs-major" : " zs-supporting")
+                + (r[7] ? " zs-cbc" : "") + (r[9] ? " zs-approx" : "");
+            var icon = L.divIcon({
+                className: "", iconSize: [size, size],
+                html: '<div class="' + cls + '" data-id="' + r[2] + '" style="width:' + size
+                    + 'px;height:' + size + 'px;background:' + st[2] + '"></div>'
+            });
+            var mk = L.marker([r[0], r[1]], {icon: icon, title: r[3]});
+            mk.bindPopup(function () {
+                var amount = r[8] == null ? "—" : r[8].toFixed(2) + " 亿元";
+                return '<div class="zs-popup"><strong>' + zsEsc(r[3]) + '</strong>'
+                    + (r[7] ? ' <span style="color:#c62828">【一事一议】</span>' : '')
+                    + '<dl><dt>企业</dt><dd>' + zsEsc(m.enterprises[r[4]] || "—") + '</dd>'
+                    + '<dt>计划投资</dt><dd>' + amount + '</dd>'
+                    + '<dt>阶段</dt><dd>' + zsEsc(st[1]) + '</dd>'
+                    + '<dt>类别</dt><dd>' + (r[6] ? "重大产业化项目" : "配套项目") + '</dd></dl>'
+                    + (r[9] ? '<div class="zs-approx-note">位置为近似（' + zsEsc(m.approx[r[9]])
+                        + '）</div>' : '')
+                    + '<a class="zs-project-link" target="_top" href="'
+                    + zsEsc(m.url.replace("{id}", r[2])) + '">查看项目详情</a></div>';
+            }, {maxWidth: 320});
+            return mk;
+        }
+        {% endmacro %}
+    """)
+
+    def __init__(self, meta: dict, asset_base: str):
+        super().__init__()
+        self._name = "ProjectCluster"
+        self.meta = js_json(meta)
+        self.default_js = assets.js(["markercluster_js"], asset_base)
+        self.default_css = assets.css(["markercluster_css", "markercluster_default_css"],
+                                      asset_base)
+
+
+class SegmentLayer(Layer):
+    """One industry-chain segment: a toggle in the layer control whose markers
+    live in the shared ProjectCluster."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.layerGroup();
+        (function () {
+            var markers = {{ this.rows }}.map({{ this.cluster.get_name() }}_make);
+            {{ this.get_name() }}.on("add", function () {
+                {{ this.cluster.get_name() }}.addLayers(markers);
+            });
+            {{ this.get_name() }}.on("remove", function () {
+                {{ this.cluster.get_name() }}.removeLayers(markers);
+            });
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, name: str, rows: list, cluster: ProjectCluster, show: bool = True):
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "SegmentLayer"
+        self.rows = js_json(rows)
+        self.cluster = cluster
+
+
+class PointLayer(Layer):
+    """A small point layer (enterprises, parks): rows [lat, lon, css, title, html]."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.layerGroup();
+        {{ this.rows }}.forEach(function (r) {
+            L.marker([r[0], r[1]], {
+                title: r[3],
+                icon: L.divIcon({className: "", iconSize: [{{ this.size }}, {{ this.size }}],
+                                 html: '<div class="' + r[2] + '" style="width:{{ this.size }}px;'
+                                     + 'height:{{ this.size }}px"></div>'})
+            }).bindPopup(r[4]).addTo({{ this.get_name() }});
+        });
+        {% endmacro %}
+    """)
+
+    def __init__(self, name: str, rows: list, size: int = 12, show: bool = True):
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "PointLayer"
+        self.rows = js_json(rows)
+        self.size = int(size)
+
+
+class FitOnAdd(MacroElement):
+    """Zoom to ``bounds`` when ``layer`` is switched on (the 吉浙 layer spans
+    two provinces 2,000 km apart)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        {{ this.layer.get_name() }}.on("add", function () {
+            {{ this._parent.get_name() }}.fitBounds({{ this.bounds }});
+        });
+        {% endmacro %}
+    """)
+
+    def __init__(self, layer: Layer, bounds):
+        super().__init__()
+        self.layer = layer
+        self.bounds = js_json(bounds)
+
+
+class Legend(MacroElement):
+    """A Leaflet control with pre-rendered (escaped) HTML."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function () {
+            var legend = L.control({position: "bottomright"});
+            legend.onAdd = function () {
+                var div = L.DomUtil.create("div", "zs-legend");
+                div.innerHTML = {{ this.html }};
+                L.DomEvent.disableScrollPropagation(div);
+                return div;
+            };
+            legend.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.html = js_json(html)

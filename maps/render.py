@@ -1,0 +1,507 @@
+"""Build the 产业招商地图 from plain data (no database, no Flask).
+
+``build_map(MapData, MapOptions) -> folium.Map``; ``page_parts`` splits it for
+embedding in a Jinja page, ``standalone_html`` writes one self-contained file.
+Inputs are WGS-84; with Amap tiles every drawn coordinate is converted to
+GCJ-02 here, at the last moment, so nothing upstream needs to care.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass, field
+from functools import cache
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from crm import rules
+from maps import assets, geo
+from maps.gcj02 import geometry_to_gcj02, wgs84_to_gcj02
+from maps.layers import (
+    BoundaryLayer,
+    FitOnAdd,
+    Legend,
+    MapStyle,
+    PointLayer,
+    ProjectCluster,
+    SegmentLayer,
+)
+
+METRICS = {
+    "count": ("项目数", "个"),
+    "planned": ("计划投资额", "亿元"),
+    "signed": ("签约项目投资额", "亿元"),
+    "key_targets": ("重点招商企业数", "家"),
+}
+STAGE_COLOURS = {
+    "lead": "#9e9e9e", "contact": "#64b5f6", "visit": "#1e88e5", "negotiation": "#fb8c00",
+    "signed": "#43a047", "started": "#2e7d32", "producing": "#00695c",
+    "paused": "#fdd835", "dropped": "#6d4c41",
+}
+# ColorBrewer YlOrRd, 5 classes; no value gets a neutral grey.
+CHOROPLETH = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"]
+NO_VALUE = "#f2f2f2"
+# approx code → how the position was guessed (index 0 = exact).
+APPROX = ["", "园区位置", "县（市、区）中心", "市（州）中心"]
+UNSEGMENTED = "未分类"
+
+TILES = {
+    "tianditu": dict(
+        tiles="https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+              "&LAYER=vec&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
+              "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={key}",
+        labels="https://t{s}.tianditu.gov.cn/cva_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+               "&LAYER=cva&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
+               "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={key}",
+        subdomains="01234567", attr="天地图（国家地理信息公共服务平台）", gcj02=False),
+    "amap": dict(
+        tiles="https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8"
+              "&x={x}&y={y}&z={z}",
+        subdomains="1234", attr="高德地图", gcj02=True),
+}
+
+
+@dataclass
+class MapData:
+    """Everything drawn, as plain records (dicts) in WGS-84.
+
+    projects: id, name, enterprise, city_code, county_code, park_id,
+      chain_segment, project_class, stage, planned_investment_wan,
+      case_by_case, jizhe, source_city, lon, lat
+    enterprises: id, name, province, city, city_code, chain_segment, kind,
+      is_key_target, lon, lat
+    parks: id, name, city_code, level, lon, lat
+    pairings: zhejiang_code, jilin_code, confidence
+    """
+
+    projects: list[dict] | pd.DataFrame = field(default_factory=list)
+    enterprises: list[dict] = field(default_factory=list)
+    parks: list[dict] = field(default_factory=list)
+    pairings: list[dict] = field(default_factory=list)
+    segments: list[str] = field(default_factory=list)  # display order
+
+
+@dataclass
+class MapOptions:
+    metric: str = "count"
+    tiles: str = "none"  # none | tianditu | amap | custom
+    tile_url: str = ""
+    tianditu_key: str = ""
+    asset_base: str = assets.DEFAULT_BASE
+    project_url: str = "/projects/{id}"
+    focus_city: str | None = None  # zoom to one prefecture
+    show_jizhe: bool = False  # open with the 吉浙 layer on (both provinces in view)
+    height: str = "100%"
+
+
+# --- positions ---------------------------------------------------------------
+
+
+def place(df: pd.DataFrame, parks: list[dict]) -> pd.DataFrame:
+    """Add plot_lon / plot_lat / approx: the record's own point, else its
+    park's, else its county's or city's centroid (approx 1/2/3); rows with no
+    place at all are dropped."""
+    out = df.copy()
+    lon = pd.to_numeric(out.get("lon"), errors="coerce")
+    lat = pd.to_numeric(out.get("lat"), errors="coerce")
+    approx = pd.Series(0, index=out.index)
+    park_pts = {p["id"]: _park_point(p) for p in parks}
+    guesses = (
+        (1, out.get("park_id"), lambda k: park_pts.get(k)),
+        (2, out.get("county_code"), geo.centroid_for),
+        (3, out.get("city_code"), geo.centroid_for),
+    )
+    for code, keys, lookup in guesses:
+        if keys is None:
+            continue
+        missing = lon.isna() | lat.isna()
+        if not missing.any():
+            break
+        pts = keys[missing].map(lambda k, f=lookup: f(k) if _present(k) else None)
+        found = pts.dropna()
+        lon[found.index] = [p[0] for p in found]
+        lat[found.index] = [p[1] for p in found]
+        approx[found.index] = code
+    out["plot_lon"], out["plot_lat"], out["approx"] = lon, lat, approx
+    return out[lon.notna() & lat.notna()]
+
+
+def _present(value) -> bool:
+    return value is not None and not (isinstance(value, float) and math.isnan(value))
+
+
+def _park_point(park: dict):
+    if park.get("lon") is not None and park.get("lat") is not None:
+        return (float(park["lon"]), float(park["lat"]))
+    return None
+
+
+def _prefecture_of(df: pd.DataFrame) -> pd.Series:
+    """city_code, or the prefecture under the record's own point if unset."""
+    codes = df.get("city_code", pd.Series(None, index=df.index, dtype=object)).copy()
+    need = codes.isna() & df.get("lon", pd.Series(dtype=float)).notna()
+    if need.any():
+        codes[need] = geo.prefecture_codes_at(df.loc[need, "lon"], df.loc[need, "lat"])
+    return codes
+
+
+# --- the metric --------------------------------------------------------------
+
+
+def metric_values(metric: str, projects: pd.DataFrame, enterprises: pd.DataFrame) -> dict:
+    """prefecture code → value (亿元 for amounts)."""
+    if metric == "key_targets":
+        if enterprises.empty:
+            return {}
+        key = enterprises[enterprises["is_key_target"].fillna(False).astype(bool)]
+        return key.groupby(_prefecture_of(key)).size().to_dict()
+    if projects.empty:
+        return {}
+    city = _prefecture_of(projects)
+    if metric == "count":
+        return projects.groupby(city).size().to_dict()
+    yi = pd.to_numeric(projects["planned_investment_wan"], errors="coerce").fillna(0) / 10000
+    if metric == "signed":
+        yi = yi.where(projects["stage"].isin(rules.SIGNED_OR_LATER), 0)
+    return yi.groupby(city).sum().to_dict()
+
+
+def breaks(values: list[float], n: int = len(CHOROPLETH)) -> list[float]:
+    """Equal-interval upper bounds on a 'nice' step (1, 2, 5 × 10^k)."""
+    top = max(values, default=0)
+    if top <= 0:
+        return []
+    raw = top / n
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw)
+    return [step * (i + 1) for i in range(n)]
+
+
+def colour_for(value: float, bounds: list[float]) -> str:
+    if not value or not bounds:
+        return NO_VALUE
+    for colour, upper in zip(CHOROPLETH, bounds, strict=True):
+        if value <= upper:
+            return colour
+    return CHOROPLETH[-1]
+
+
+def _fmt(value: float, unit: str) -> str:
+    return f"{value:,.0f} {unit}" if unit != "亿元" else f"{value:,.2f} {unit}"
+
+
+# --- geometry, cached per process and coordinate system ------------------------
+
+
+# Display copies are rounded to 4 decimals (≈10 m, far below what the
+# simplification already removed) to keep the page small.
+DISPLAY_DECIMALS = 4
+
+
+@cache
+def _boundary_json(kind: str, gcj02: bool) -> str:
+    """GeoJSON text for a boundary layer, cached per process and coordinate system.
+
+    Counties are drawn as lines only: their shared borders merged into one
+    MultiLineString (each border once instead of twice) after a coarser
+    coverage simplification — 185 KB instead of 630 KB in every page.
+    """
+    if kind == "county":
+        simpler = shapely.coverage_simplify(geo.counties().geometry.values, 0.004)
+        lines = shapely.line_merge(shapely.union_all(shapely.boundary(simpler)))
+        gdf = gpd.GeoDataFrame({"code": [""], "name": [""]}, geometry=[lines], crs=geo.CRS)
+    else:
+        source = {"prefecture": geo.prefectures, "zhejiang": geo.zhejiang_outline}[kind]()
+        gdf = source[["code", "name", "geometry"]].copy()
+    geoms = gdf.geometry.values
+    if gcj02:
+        geoms = geometry_to_gcj02(geoms)
+    gdf["geometry"] = shapely.transform(geoms, lambda xy: np.round(xy, DISPLAY_DECIMALS))
+    text = gdf.to_json(drop_id=True, separators=(",", ":"), ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _bounds(codes: list[str] | None = None, with_zhejiang: bool = False):
+    gdf = geo.prefectures()
+    if codes:
+        gdf = gdf[gdf.code.isin(codes)]
+    w, s, e, n = gdf.total_bounds
+    if with_zhejiang:
+        zw, zs, ze, zn = geo.zhejiang_outline().total_bounds
+        w, s, e, n = min(w, zw), min(s, zs), max(e, ze), max(n, zn)
+    return [[s, w], [n, e]]
+
+
+# --- building the map --------------------------------------------------------
+
+
+def build_map(data: MapData, options: MapOptions | None = None) -> folium.Map:
+    opts = options or MapOptions()
+    if opts.metric not in METRICS:
+        raise ValueError(f"unknown metric {opts.metric!r}")
+    tiles = _tile_config(opts)
+    gcj = bool(tiles and tiles["gcj02"])
+
+    def pt(lon, lat):
+        return wgs84_to_gcj02(lon, lat) if gcj else (lon, lat)
+
+    m = folium.Map(tiles=None, height=opts.height, control_scale=True, prefer_canvas=False,
+                   zoom_start=6, location=[43.6, 126.2])
+    m.default_js = assets.js(["leaflet_js"], opts.asset_base)
+    m.default_css = assets.css(["leaflet_css"], opts.asset_base)
+    m.add_child(MapStyle(blank=tiles is None))
+    if tiles:
+        _add_tiles(m, tiles)
+
+    projects = pd.DataFrame(data.projects)
+    enterprises = pd.DataFrame(data.enterprises)
+    placed = place(projects, data.parks) if not projects.empty else projects
+
+    _add_choropleth(m, opts, gcj, projects, enterprises)
+    _add_counties(m, opts, gcj)
+    _add_projects(m, opts, placed, data.segments, pt)
+    _add_enterprises(m, enterprises, pt)
+    _add_parks(m, data.parks, pt)
+    _add_jizhe(m, opts, gcj, projects, data.pairings, pt)
+    folium.LayerControl(collapsed=False).add_to(m)
+
+    bounds = _bounds([opts.focus_city] if opts.focus_city else None,
+                     with_zhejiang=opts.show_jizhe)
+    m.fit_bounds([list(pt(b[1], b[0]))[::-1] for b in bounds])
+    return m
+
+
+def _tile_config(opts: MapOptions) -> dict | None:
+    if opts.tiles == "tianditu" and opts.tianditu_key:
+        return TILES["tianditu"] | {"key": opts.tianditu_key}
+    if opts.tiles == "amap":
+        return TILES["amap"]
+    if opts.tiles == "custom" and opts.tile_url:
+        return dict(tiles=opts.tile_url, subdomains="abc", attr="内网底图", gcj02=False)
+    return None  # "none", or a base layer that is missing its key/URL
+
+
+def _add_tiles(m: folium.Map, cfg: dict) -> None:
+    key = cfg.get("key", "")
+    folium.TileLayer(tiles=cfg["tiles"].replace("{key}", key), attr=cfg["attr"], name="底图",
+                     subdomains=cfg["subdomains"], control=False, max_zoom=18).add_to(m)
+    if cfg.get("labels"):
+        folium.TileLayer(tiles=cfg["labels"].replace("{key}", key), attr=cfg["attr"],
+                         name="注记", subdomains=cfg["subdomains"], control=False,
+                         max_zoom=18, overlay=True).add_to(m)
+
+
+def _add_choropleth(m, opts: MapOptions, gcj: bool, projects, enterprises) -> None:
+    label, unit = METRICS[opts.metric]
+    values = metric_values(opts.metric, projects, enterprises)
+    bounds = breaks(list(values.values()))
+    styles, tips = {"": {"weight": 1, "color": "#555", "fillOpacity": 0.6,
+                         "fillColor": NO_VALUE}}, {}
+    for code, name in geo.prefecture_names().items():
+        value = values.get(code, 0)
+        focus = opts.focus_city == code
+        styles[code] = {"weight": 3 if focus else 1, "color": "#1a237e" if focus else "#555",
+                        "fillOpacity": 0.6, "fillColor": colour_for(value, bounds)}
+        tips[code] = f"<b>{html.escape(name)}</b><br>{label}：{_fmt(value, unit)}"
+    m.add_child(BoundaryLayer(f"市（州）{label}", _boundary_json("prefecture", gcj),
+                              styles, tips))
+    m.add_child(Legend(_legend_html(label, unit, bounds)))
+
+
+def _add_counties(m, opts: MapOptions, gcj: bool) -> None:
+    style = {"": {"weight": 0.6, "color": "#777", "fill": False, "dashArray": "3 3"}}
+    m.add_child(BoundaryLayer("县（市、区）界", _boundary_json("county", gcj), style, {},
+                              show=bool(opts.focus_city), interactive=False))
+
+
+def project_rows(placed: pd.DataFrame, pt) -> tuple[list, list[str]]:
+    """Compact rows for ProjectCluster, and the enterprise-name table they index."""
+    ent_names = placed.get("enterprise", pd.Series("", index=placed.index)).fillna("")
+    ent_table = list(dict.fromkeys(ent_names))
+    ent_index = {n: i for i, n in enumerate(ent_table)}
+    stage_index = {s: i for i, s in enumerate(STAGE_COLOURS)}
+    lon, lat = pt(placed["plot_lon"].to_numpy(float), placed["plot_lat"].to_numpy(float))
+    yi = pd.to_numeric(placed["planned_investment_wan"], errors="coerce") / 10000
+    rows = [
+        [round(la, 5), round(lo, 5), int(i), n, ent_index[e], stage_index.get(s, 0),
+         int(c == "major"), int(bool(cb)), None if y != y else round(y, 4), int(a)]
+        for la, lo, i, n, e, s, c, cb, y, a in zip(
+            lat, lon, placed["id"], placed["name"], ent_names, placed["stage"],
+            placed["project_class"], placed["case_by_case"].fillna(False), yi,
+            placed["approx"], strict=True)
+    ]
+    return rows, ent_table
+
+
+def _add_projects(m, opts: MapOptions, placed: pd.DataFrame, segments: list[str], pt) -> None:
+    if placed.empty:
+        rows, ent_table, seg = [], [], pd.Series(dtype=object)
+    else:
+        rows, ent_table = project_rows(placed, pt)
+        seg = placed["chain_segment"].fillna(UNSEGMENTED).replace("", UNSEGMENTED)
+    meta = {
+        "stages": [[k, rules.STAGES[k], c] for k, c in STAGE_COLOURS.items()],
+        "enterprises": ent_table,
+        "approx": APPROX,
+        "url": opts.project_url,
+    }
+    cluster = ProjectCluster(meta, opts.asset_base)
+    m.add_child(cluster)
+    present = list(dict.fromkeys(seg))
+    order = [s for s in segments if s in present] + sorted(s for s in present
+                                                           if s not in segments)
+    by_seg: dict[str, list] = {s: [] for s in order}
+    for s, row in zip(seg, rows, strict=True):
+        by_seg[s].append(row)
+    for s in order:
+        m.add_child(SegmentLayer(f"项目 · {s}（{len(by_seg[s])}）", by_seg[s], cluster))
+
+
+def _popup(title: str, lines: list[tuple[str, str]]) -> str:
+    body = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(v or '—')}</dd>" for k, v in lines)
+    return f'<div class="zs-popup"><strong>{html.escape(title)}</strong><dl>{body}</dl></div>'
+
+
+def _add_enterprises(m, enterprises: pd.DataFrame, pt) -> None:
+    if enterprises.empty:
+        return
+    placed = place(enterprises, [])
+    layers = {True: ("重点招商企业", []), False: ("产业基础企业", [])}
+    for r in placed.itertuples():
+        lon, lat = pt(r.plot_lon, r.plot_lat)
+        key = bool(r.is_key_target)
+        lines = [("所在地", f"{r.province or ''}{r.city or ''}"),
+                 ("产业链", r.chain_segment), ("类型", rules.label(rules.ENTERPRISE_KINDS, r.kind))]
+        if r.approx:
+            lines.append(("位置", "位置为近似（" + APPROX[r.approx] + "）"))
+        css = "zs-ent zs-key" if key else "zs-ent"
+        layers[key][1].append([round(lat, 5), round(lon, 5), css, r.name, _popup(r.name, lines)])
+    for name, rows in layers.values():
+        if rows:
+            m.add_child(PointLayer(f"{name}（{len(rows)}）", rows, size=11))
+
+
+def _add_parks(m, parks: list[dict], pt) -> None:
+    if not parks:
+        return
+    placed = place(pd.DataFrame(parks), [])
+    rows = []
+    for r in placed.itertuples():
+        lon, lat = pt(r.plot_lon, r.plot_lat)
+        lines = [("级别", r.level), ("所在市（州）", geo.prefecture_names().get(r.city_code))]
+        if r.approx:
+            lines.append(("位置", "位置为近似（" + APPROX[r.approx] + "）"))
+        rows.append([round(lat, 5), round(lon, 5), "zs-park", r.name, _popup(r.name, lines)])
+    m.add_child(PointLayer(f"园区（{len(rows)}）", rows, size=18))
+
+
+def jizhe_flows(projects: pd.DataFrame) -> pd.DataFrame:
+    """吉浙 projects summed by (Zhejiang source city, Jilin prefecture)."""
+    if projects.empty or "jizhe" not in projects:
+        return pd.DataFrame(columns=["zhejiang_code", "jilin_code", "count", "planned_yi"])
+    jz = projects[projects["jizhe"].fillna(False).astype(bool)].copy()
+    jz["jilin_code"] = _prefecture_of(jz)
+    jz["zhejiang_code"] = jz["source_city"].map(_zhejiang_code)
+    jz["planned_yi"] = pd.to_numeric(jz["planned_investment_wan"], errors="coerce").fillna(0) / 1e4
+    jz = jz.dropna(subset=["jilin_code", "zhejiang_code"])
+    return (jz.groupby(["zhejiang_code", "jilin_code"])
+              .agg(count=("id", "size"), planned_yi=("planned_yi", "sum")).reset_index())
+
+
+def _zhejiang_code(name) -> str | None:
+    if not isinstance(name, str) or not name.strip():
+        return None
+    name = name.strip()
+    for code, (full, _, _) in geo.zhejiang_cities().items():
+        if name in (code, full, full.removesuffix("市")):
+            return code
+    return None
+
+
+def _add_jizhe(m, opts: MapOptions, gcj: bool, projects, pairings: list[dict], pt) -> None:
+    group = folium.FeatureGroup(name="吉浙对口合作", show=opts.show_jizhe)
+    # Zhejiang's outline, inside the group so it comes and goes with the lines.
+    group.add_child(BoundaryLayer("浙江省", _boundary_json("zhejiang", gcj),
+                                  {"": {"weight": 1, "color": "#00695c", "fillColor": "#b2dfdb",
+                                        "fillOpacity": 0.3}}, {}, interactive=False))
+    zj = geo.zhejiang_cities()
+    centres = geo.prefecture_centroids()
+    names = geo.prefecture_names()
+    confidence = {"reported": "", "inferred": "（推断）", "unknown": "（待核实）"}
+    for p in pairings:  # the pairing itself: thin dashed line
+        a, b = zj.get(p.get("zhejiang_code")), centres.get(p.get("jilin_code"))
+        if not a or not b:
+            continue
+        note = confidence.get(p.get("confidence") or "reported", "（待核实）")
+        folium.PolyLine([pt(a[1], a[2])[::-1], pt(*b)[::-1]], color="#607d8b", weight=1,
+                        dash_array="4 6", opacity=0.8,
+                        tooltip=f"对口合作：{a[0]} — {names[p['jilin_code']]}{note}").add_to(group)
+    flows = jizhe_flows(projects)
+    top = flows["planned_yi"].max() if not flows.empty else 0
+    for f in flows.itertuples():  # the projects: width by planned investment
+        a, b = zj[f.zhejiang_code], centres[f.jilin_code]
+        width = 2 + (10 * math.sqrt(f.planned_yi / top) if top else 0)
+        folium.PolyLine([pt(a[1], a[2])[::-1], pt(*b)[::-1]], color="#00897b", weight=width,
+                        opacity=0.75,
+                        tooltip=f"{a[0]} → {names[f.jilin_code]}：{f.count} 个项目，"
+                                f"计划投资 {f.planned_yi:,.2f} 亿元").add_to(group)
+    for name, lon, lat in zj.values():
+        folium.CircleMarker(pt(lon, lat)[::-1], radius=4, color="#00695c", fill=True,
+                            fill_opacity=1, tooltip=html.escape(name)).add_to(group)
+    m.add_child(group)
+    m.add_child(FitOnAdd(group, _bounds(with_zhejiang=True)))
+
+
+def _legend_html(label: str, unit: str, bounds: list[float]) -> str:
+    parts = [f"<h6>{html.escape(label)}（{unit}）</h6>"]
+    lower = 0.0
+    for colour, upper in zip(CHOROPLETH, bounds, strict=False):
+        parts.append(f'<div><i style="background:{colour}"></i>{_num(lower)} – {_num(upper)}</div>')
+        lower = upper
+    parts.append(f'<div><i style="background:{NO_VALUE}"></i>无</div>')
+    parts.append("<h6>项目阶段</h6>")
+    for key, colour in STAGE_COLOURS.items():
+        parts.append(f'<div><i class="zs-dot" style="background:{colour}"></i>'
+                     f"{rules.STAGES[key]}</div>")
+    parts.append(
+        "<h6>图例</h6>"
+        '<div><i class="zs-dot" style="background:#999"></i>配套项目</div>'
+        '<div><i style="background:#999;border:2px solid #fff;outline:1px solid #999"></i>'
+        "重大产业化项目</div>"
+        '<div><i style="outline:2px solid #c62828"></i>一事一议</div>'
+        '<div><i class="zs-dot" style="border:1px dashed #333"></i>位置为近似</div>'
+        '<div><i style="background:#6a1b9a;transform:rotate(45deg);width:10px;height:10px">'
+        "</i>重点招商企业</div>"
+        '<div><i style="background:#37474f;transform:rotate(45deg);width:10px;height:10px">'
+        "</i>产业基础企业</div>"
+    )
+    return "".join(parts)
+
+
+def _num(v: float) -> str:
+    return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}"
+
+
+# --- output ------------------------------------------------------------------
+
+
+def page_parts(m: folium.Map) -> dict[str, str]:
+    """header / html / script for a Jinja page (folium's documented embedding)."""
+    root = m.get_root()
+    root.render()
+    return {"header": root.header.render(), "html": root.html.render(),
+            "script": root.script.render()}
+
+
+def standalone_html(m: folium.Map, asset_base: str = assets.DEFAULT_BASE,
+                    title: str = "产业招商地图") -> str:
+    """One self-contained HTML file (assets inlined) for e-mail."""
+    text = m.get_root().render()
+    text = text.replace("<head>", f'<head>\n<meta charset="utf-8"><title>{html.escape(title)}'
+                        "</title>", 1)
+    return assets.inline_assets(text, asset_base)
