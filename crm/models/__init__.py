@@ -10,6 +10,7 @@ from crm.models.enterprise import (
     EnterpriseUpdate,
 )
 from crm.models.followup import FollowUp, FollowUpCreate, FollowUpPublic, FollowUpUpdate
+from crm.models.funding import CityRewardRule, FundArrival
 from crm.models.project import (
     Project,
     ProjectCreate,
@@ -28,7 +29,8 @@ from crm.models.reference import (
 from crm.models.user import ApiToken, User
 
 __all__ = [
-    "ApiToken", "AuditLog", "ChainSegment", "Contact", "ContactBase", "Division",
+    "ApiToken", "AuditLog", "ChainSegment", "CityRewardRule", "FundArrival", "Contact",
+    "ContactBase", "Division",
     "Enterprise", "EnterpriseCreate", "EnterprisePublic", "EnterpriseUpdate", "FollowUp",
     "FollowUpCreate", "FollowUpPublic", "FollowUpUpdate", "JizhePairing", "Park",
     "PolicyMeasure", "Project", "ProjectCreate", "ProjectPublic", "ProjectUpdate", "Setting",
