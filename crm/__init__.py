@@ -18,6 +18,7 @@ BLUEPRINTS = [
     "crm.followups.views",
     "crm.admin.views",
     "crm.api.views",
+    "crm.map.views",
     "crm.errors",
 ]
 

@@ -12,6 +12,7 @@ from crm import rules
 from crm.db import session_scope
 from crm.services import demo, reference, users
 from crm.services.errors import ValidationFailed
+from maps.cli import map_command
 
 user_cli = AppGroup("user", help="用户管理")
 token_cli = AppGroup("token", help="API 令牌")
@@ -104,7 +105,8 @@ def _safe_url(url: str) -> str:
     return url
 
 
-COMMANDS = [init_command, seed_command, demo_command, serve_command, user_cli, token_cli]
+COMMANDS = [init_command, seed_command, demo_command, serve_command, user_cli, token_cli,
+            map_command]
 
 
 def register_commands(app: Flask) -> None:

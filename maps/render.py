@@ -114,7 +114,7 @@ def place(df: pd.DataFrame, parks: list[dict]) -> pd.DataFrame:
     guesses = (
         (1, out.get("park_id"), lambda k: park_pts.get(k)),
         (2, out.get("county_code"), geo.centroid_for),
-        (3, out.get("city_code"), geo.centroid_for),
+        (3, out.get("city_code"), _city_point),
     )
     for code, keys, lookup in guesses:
         if keys is None:
@@ -129,6 +129,14 @@ def place(df: pd.DataFrame, parks: list[dict]) -> pd.DataFrame:
         approx[found.index] = code
     out["plot_lon"], out["plot_lat"], out["approx"] = lon, lat, approx
     return out[lon.notna() & lat.notna()]
+
+
+def _city_point(code):
+    """Inside a Jilin prefecture, or at a Zhejiang city (enterprises there)."""
+    found = geo.centroid_for(code)
+    if found is None and code in geo.zhejiang_cities():
+        found = geo.zhejiang_cities()[code][1:]
+    return found
 
 
 def _present(value) -> bool:
@@ -371,16 +379,18 @@ def _add_enterprises(m, enterprises: pd.DataFrame, pt) -> None:
     if enterprises.empty:
         return
     placed = place(enterprises, [])
-    layers = {True: ("重点招商企业", []), False: ("产业基础企业", [])}
-    for r in placed.itertuples():
+    base = placed.get("is_industry_base", pd.Series(False, index=placed.index))
+    layers = {True: ("产业基础企业", []), False: ("重点招商企业", [])}
+    for r, in_base in zip(placed.itertuples(), base.fillna(False).astype(bool), strict=True):
         lon, lat = pt(r.plot_lon, r.plot_lat)
-        key = bool(r.is_key_target)
         lines = [("所在地", f"{r.province or ''}{r.city or ''}"),
-                 ("产业链", r.chain_segment), ("类型", rules.label(rules.ENTERPRISE_KINDS, r.kind))]
+                 ("产业链", r.chain_segment), ("类型", rules.label(rules.ENTERPRISE_KINDS, r.kind)),
+                 ("重点招商", "是" if r.is_key_target else "否")]
         if r.approx:
             lines.append(("位置", "位置为近似（" + APPROX[r.approx] + "）"))
-        css = "zs-ent zs-key" if key else "zs-ent"
-        layers[key][1].append([round(lat, 5), round(lon, 5), css, r.name, _popup(r.name, lines)])
+        css = "zs-ent zs-key" if r.is_key_target else "zs-ent"
+        layers[in_base][1].append([round(lat, 5), round(lon, 5), css, r.name,
+                                   _popup(r.name, lines)])
     for name, rows in layers.values():
         if rows:
             m.add_child(PointLayer(f"{name}（{len(rows)}）", rows, size=11))

@@ -1,0 +1,85 @@
+"""The map page, its standalone download, and the offline Leaflet assets.
+
+All drawing is in maps/; this module only turns a request into filters and
+options, and the result into a page.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from flask_login import login_required
+
+from crm import rules
+from crm.db import get_session
+from crm.services import reference
+from maps import assets
+from maps.data import MAX_PROJECTS, filters_from_args, load_map_data, options_from_config
+from maps.render import METRICS, build_map, page_parts, standalone_html
+
+bp = Blueprint("map", __name__)
+
+
+def _build(download: bool = False):
+    filters = filters_from_args(request.args)
+    data = load_map_data(get_session(), filters)
+    base = request.host_url.rstrip("/") if download else request.script_root
+    options = options_from_config(
+        current_app.config, metric=request.args.get("metric"), filters=filters,
+        asset_base=url_for("map.asset", package="_", filename="_")[: -len("/_/_")],
+        project_url=base + "/projects/{id}",
+    )
+    return filters, data, options, build_map(data, options)
+
+
+@bp.route("/map")
+@login_required
+def index():
+    filters, data, options, m = _build()
+    session = get_session()
+    return render_template(
+        "map/index.html",
+        parts=page_parts(m),
+        filters=filters,
+        metric=options.metric,
+        metrics=METRICS,
+        cities=reference.jilin_prefectures(session),
+        segments=[s.name for s in reference.segments(session)],
+        count=len(data.projects),
+        capped=len(data.projects) >= MAX_PROJECTS,
+        description=filters.describe(reference.division_names(session)),
+        tiles=options.tiles,
+        rules=rules,
+    )
+
+
+@bp.route("/map/export.html")
+@login_required
+def export():
+    """The same map as one self-contained file (scripts inlined) for e-mail."""
+    filters, _data, options, m = _build(download=True)
+    html = standalone_html(m, options.asset_base,
+                           title=f"产业招商地图（{filters.describe()}）")
+    name = f"zhaoshang-map-{date.today():%Y%m%d}.html"
+    return Response(html, mimetype="text/html",
+                    headers={"Content-Disposition": f"attachment; filename={name}"})
+
+
+@bp.route("/map/assets/<package>/<path:filename>")
+def asset(package: str, filename: str):
+    """Leaflet and markercluster from the installed xstatic packages (no CDN)."""
+    try:
+        directory = assets.package_dir(package)
+    except KeyError:
+        abort(404)
+    return send_from_directory(directory, filename, max_age=7 * 24 * 3600)

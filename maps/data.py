@@ -1,0 +1,116 @@
+"""From the CRM's database to the plain ``MapData`` the renderer draws.
+
+Uses the same ``ProjectFilters`` as the project list, so ``/map?stage=signed``
+shows exactly the projects ``/projects?stage=signed`` lists (every page of
+them). Queries select columns, not ORM objects: 20,000 projects load in a
+fraction of the time and memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+from sqlalchemy import or_
+from sqlmodel import Session, select
+
+from crm.models import Enterprise, JizhePairing, Park, Project
+from crm.services import reference
+from crm.services.filters import ProjectFilters
+from maps.render import MapData, MapOptions
+
+# A page beyond this many projects would be slow to open; the view says so.
+MAX_PROJECTS = 50_000
+
+PROJECT_COLUMNS = (
+    Project.id, Project.name, Project.city_code, Project.county_code, Project.park_id,
+    Project.chain_segment, Project.project_class, Project.stage,
+    Project.planned_investment_wan, Project.case_by_case, Project.jizhe,
+    Project.source_city, Project.lon, Project.lat,
+)
+
+
+def filters_from_args(args) -> ProjectFilters:
+    """The list filters from query args; paging and sorting mean nothing on a map."""
+    filters = ProjectFilters.from_args(args)
+    filters.page, filters.sort = 1, None
+    return filters
+
+
+def load_projects(session: Session, filters: ProjectFilters) -> list[dict]:
+    ids = filters.select().with_only_columns(Project.id).order_by(None)
+    stmt = (
+        select(*PROJECT_COLUMNS, Enterprise.name.label("enterprise"))
+        .outerjoin(Enterprise, Enterprise.id == Project.enterprise_id)
+        .where(Project.id.in_(ids))
+        .order_by(Project.id)
+        .limit(MAX_PROJECTS)
+    )
+    names = [c.key for c in PROJECT_COLUMNS] + ["enterprise"]
+    return [dict(zip(names, row, strict=True)) for row in session.exec(stmt)]
+
+
+def load_enterprises(session: Session, filters: ProjectFilters) -> list[dict]:
+    """Industry-base enterprises and key targets, narrowed by city and segment."""
+    stmt = select(
+        Enterprise.id, Enterprise.name, Enterprise.province, Enterprise.city,
+        Enterprise.city_code, Enterprise.chain_segment, Enterprise.kind,
+        Enterprise.is_key_target, Enterprise.is_industry_base, Enterprise.lon, Enterprise.lat,
+    ).where(
+        Enterprise.deleted_at.is_(None),
+        or_(Enterprise.is_key_target.is_(True), Enterprise.is_industry_base.is_(True)),
+    )
+    if filters.city_code:
+        stmt = stmt.where(Enterprise.city_code == filters.city_code)
+    if filters.chain_segment:
+        stmt = stmt.where(Enterprise.chain_segment == filters.chain_segment)
+    if filters.jizhe is not None:
+        stmt = stmt.where(Enterprise.jizhe.is_(filters.jizhe))
+    rows = session.exec(stmt.order_by(Enterprise.id))
+    keys = ["id", "name", "province", "city", "city_code", "chain_segment", "kind",
+            "is_key_target", "is_industry_base", "lon", "lat"]
+    return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
+def load_parks(session: Session, filters: ProjectFilters) -> list[dict]:
+    stmt = select(Park.id, Park.name, Park.city_code, Park.level, Park.lon, Park.lat)
+    if filters.city_code:
+        stmt = stmt.where(Park.city_code == filters.city_code)
+    keys = ["id", "name", "city_code", "level", "lon", "lat"]
+    return [dict(zip(keys, r, strict=True)) for r in session.exec(stmt.order_by(Park.id))]
+
+
+def load_pairings(session: Session, filters: ProjectFilters) -> list[dict]:
+    stmt = select(JizhePairing)
+    if filters.city_code:
+        stmt = stmt.where(JizhePairing.jilin_code == filters.city_code)
+    return [{"zhejiang_code": p.zhejiang_code, "jilin_code": p.jilin_code,
+             "confidence": p.confidence} for p in session.exec(stmt)]
+
+
+def load_map_data(session: Session, filters: ProjectFilters) -> MapData:
+    return MapData(
+        projects=load_projects(session, filters),
+        enterprises=load_enterprises(session, filters),
+        parks=load_parks(session, filters),
+        pairings=load_pairings(session, filters),
+        segments=[s.name for s in reference.segments(session)],
+    )
+
+
+def options_from_config(config, *, metric: str | None = None,
+                        filters: ProjectFilters | None = None, **extra) -> MapOptions:
+    """MapOptions from the app config (MAP_TILES, TIANDITU_KEY, MAP_TILE_URL)."""
+    from maps.render import METRICS
+
+    return MapOptions(
+        metric=metric if metric in METRICS else "count",
+        tiles=config.get("MAP_TILES") or "none",
+        tile_url=config.get("MAP_TILE_URL") or "",
+        tianditu_key=config.get("TIANDITU_KEY") or "",
+        focus_city=filters.city_code if filters else None,
+        show_jizhe=bool(filters and filters.jizhe),
+        **extra,
+    )
+
+
+FILTER_NAMES = [f.name for f in fields(ProjectFilters) if f.name not in ("page", "sort")]
