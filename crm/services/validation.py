@@ -41,7 +41,8 @@ def _fields(exc: ValidationError, labels: dict[str, str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for err in exc.errors():
         field = str(err["loc"][0]) if err["loc"] else "__all__"
-        message = PYDANTIC_MESSAGES.get(err["type"], "格式不正确")
+        missing = err["type"] == "missing" or err.get("input") is None
+        message = "必填" if missing else PYDANTIC_MESSAGES.get(err["type"], "格式不正确")
         out.setdefault(field, f"{labels.get(field, field)}：{message}")
     return out
 
