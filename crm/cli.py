@@ -10,6 +10,7 @@ from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from crm import rules
 from crm.db import session_scope
+from crm.io.cli import export_command, import_command
 from crm.services import demo, reference, users
 from crm.services.errors import ValidationFailed
 from maps.cli import map_command
@@ -42,10 +43,9 @@ def seed_command() -> None:
 def demo_command() -> None:
     """添加演示数据（每条记录标有【演示】）。"""
     with session_scope() as session:
-        owner = users.get_by_username(session, "demo")
-        if owner is None:
-            owner = users.create_user(session, username="demo", password=_demo_password(),
-                                      role="staff", display_name="演示账号")
+        owner = _demo_user(session, "demo", "staff", "演示账号")
+        _demo_user(session, "demo-admin", "admin", "演示管理员")
+        _demo_user(session, "demo-city", "city", "演示长春市用户", city_code="220100")
         counts = demo.load_demo(session, user=owner)
     click.echo("演示数据：" + "，".join(f"{k} {v}" for k, v in counts.items()))
 
@@ -94,6 +94,13 @@ def token_create(username: str, name: str) -> None:
         click.echo(users.create_token(session, user=user, name=name))
 
 
+def _demo_user(session, username: str, role: str, display_name: str, city_code=None):
+    """Demo accounts share one password (ZHAOSHANG_DEMO_PASSWORD overrides it)."""
+    return users.get_by_username(session, username) or users.create_user(
+        session, username=username, password=_demo_password(), role=role,
+        city_code=city_code, display_name=display_name)
+
+
 def _demo_password() -> str:
     return os.environ.get("ZHAOSHANG_DEMO_PASSWORD", "Demo-zhaoshang-2023")
 
@@ -106,7 +113,7 @@ def _safe_url(url: str) -> str:
 
 
 COMMANDS = [init_command, seed_command, demo_command, serve_command, user_cli, token_cli,
-            map_command]
+            map_command, export_command, import_command]
 
 
 def register_commands(app: Flask) -> None:
