@@ -69,6 +69,7 @@ def update_project(*, session: Session, project: Project, data: dict, user: User
     values.pop("version", None)
     _derive_city(values, project)
     to_stage, reason = values.pop("stage", None), values.pop("stage_reason", None)
+    case = {k: values.pop(k) for k in CASE_FIELDS if k in values}
     _validate(session, {**_audited(project), **values}, creating=False)
     if "city_code" in values and values["city_code"] != project.city_code:
         permissions.require(permissions.can_create_project(user, values["city_code"]),
@@ -80,6 +81,9 @@ def update_project(*, session: Session, project: Project, data: dict, user: User
                      summary=project.name)
     if to_stage and to_stage != project.stage:
         _move(session, project, to_stage, reason or "", user)
+    if case:
+        _apply_case(session, project, case.get("case_status") or project.case_status,
+                    case.get("case_notes"), user)
     session.add(project)
     session.commit()
     return project
@@ -115,8 +119,18 @@ def _move(session: Session, project: Project, to_stage: str, reason: str, user: 
 def set_case_status(*, session: Session, project: Project, status: str, notes: str | None,
                     user: User) -> Project:
     permissions.require(permissions.can_edit_project(user, project))
+    _apply_case(session, project, status, notes, user)
+    session.commit()
+    return project
+
+
+def _apply_case(session: Session, project: Project, status: str | None, notes: str | None,
+                user: User) -> None:
+    """一事一议 case status moves along rules.CASE_STATUS_TRANSITIONS only."""
     if not project.case_by_case:
         raise ValidationFailed({"case_status": "一事一议状态：该项目未达到一事一议标准"})
+    if status not in rules.CASE_STATUSES:
+        raise ValidationFailed({"case_status": "一事一议状态：未知状态"})
     if status != project.case_status:
         allowed = rules.CASE_STATUS_TRANSITIONS.get(project.case_status or "pending", set())
         if status not in allowed:
@@ -128,8 +142,6 @@ def set_case_status(*, session: Session, project: Project, status: str, notes: s
     if changes:
         audit.record(session, user=user, action="update", obj=project, changes=changes,
                      summary="一事一议")
-    session.commit()
-    return project
 
 
 def delete_project(*, session: Session, project: Project, user: User) -> None:
@@ -172,8 +184,6 @@ def _clean(raw: dict) -> dict:
                                            "stage_reason", "case_notes"):
                 value = None
         out[key] = value
-    for key in CASE_FIELDS - {"case_notes"}:
-        out.pop(key, None) if key in out and out[key] is None else None
     for key in ("case_by_case", "jizhe", "id", "is_demo", "created_at", "updated_at",
                 "deleted_at", "last_followup_on", "next_due_on"):
         out.pop(key, None)  # derived or system fields: never set by hand

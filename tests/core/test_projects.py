@@ -157,3 +157,18 @@ def test_amounts_keep_two_decimals(db, staff):
     p = new_project(db, staff, planned_investment_wan="12345.67")
     db.expire_all()
     assert projects.get_project(db, p.id).planned_investment_wan == Decimal("12345.67")
+
+
+def test_case_status_moves_along_its_transitions(db, staff):
+    p = new_project(db, staff, planned_investment_wan="150000")
+    with pytest.raises(ValidationFailed):
+        projects.set_case_status(session=db, project=p, status="approved", notes=None, user=staff)
+    projects.set_case_status(session=db, project=p, status="consulting", notes="已提请会商",
+                             user=staff)
+    projects.update_project(session=db, project=p, user=staff,
+                            data={"case_status": "approved", "case_notes": "同意"})
+    assert (p.case_status, p.case_notes) == ("approved", "同意")
+    small = new_project(db, staff, planned_investment_wan="10")
+    with pytest.raises(ValidationFailed):
+        projects.update_project(session=db, project=small, user=staff,
+                                data={"case_status": "consulting"})
