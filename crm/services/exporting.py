@@ -27,34 +27,68 @@ FORMATS = ("xlsx", "csv")
 C = Column
 
 ENTERPRISE_COLUMNS = [
-    C("name", "企业名称"), C("credit_code", "统一社会信用代码"), C("province", "所在省份"),
-    C("city", "所在城市"), C("chain_segment", "产业链环节"), C("kind", "企业类型"),
-    C("is_key_target", "重点招商企业", "bool"), C("priority", "优先级"),
-    C("revenue_wan", "营业收入（万元）", "wan"), C("jizhe", "吉浙线索", "bool"),
-    C("contact_name", "联系人"), C("contact_title", "职务"), C("contact_phone", "电话"),
-    C("contact_email", "邮箱"), C("other_contacts", "其他联系人"), C("owner", "负责人"),
-    C("lon", "经度", "number"), C("lat", "纬度", "number"), C("notes", "备注"),
+    C("name", "企业名称"),
+    C("credit_code", "统一社会信用代码"),
+    C("province", "所在省份"),
+    C("city", "所在城市"),
+    C("chain_segment", "产业链环节"),
+    C("kind", "企业类型"),
+    C("is_key_target", "重点招商企业", "bool"),
+    C("priority", "优先级"),
+    C("revenue_wan", "营业收入（万元）", "wan"),
+    C("jizhe", "吉浙线索", "bool"),
+    C("contact_name", "联系人"),
+    C("contact_title", "职务"),
+    C("contact_phone", "电话"),
+    C("contact_email", "邮箱"),
+    C("other_contacts", "其他联系人"),
+    C("owner", "负责人"),
+    C("lon", "经度", "number"),
+    C("lat", "纬度", "number"),
+    C("notes", "备注"),
     C("updated_at", "更新时间", "datetime"),
 ]
 PROJECT_COLUMNS = [
-    C("name", "项目名称"), C("enterprise", "投资企业"), C("credit_code", "统一社会信用代码"),
-    C("city", "落地市（州）"), C("county", "落地县（市、区）"), C("park", "落地园区"),
-    C("chain_segment", "产业链环节"), C("project_class", "项目类别"),
-    C("cooperation_form", "合作形式"), C("attraction_mode", "招商方式"), C("stage", "阶段"),
-    C("stage_reason", "阶段说明"), C("planned_investment_wan", "计划投资额（万元）", "wan"),
-    C("actual_investment_wan", "实际投资额（万元）", "wan"), C("case_by_case", "一事一议", "bool"),
-    C("case_status", "一事一议状态"), C("jizhe", "吉浙线索", "bool"),
-    C("source_province", "来源省份"), C("source_city", "来源城市"), C("introducer", "引进方"),
-    C("responsible_unit", "责任单位"), C("owner", "负责人"),
-    C("last_followup_on", "最近跟进", "date"), C("next_due_on", "下一步截止", "date"),
-    C("notes", "备注"), C("updated_at", "更新时间", "datetime"),
+    C("name", "项目名称"),
+    C("enterprise", "投资企业"),
+    C("credit_code", "统一社会信用代码"),
+    C("city", "落地市（州）"),
+    C("county", "落地县（市、区）"),
+    C("park", "落地园区"),
+    C("chain_segment", "产业链环节"),
+    C("project_class", "项目类别"),
+    C("cooperation_form", "合作形式"),
+    C("attraction_mode", "招商方式"),
+    C("stage", "阶段"),
+    C("stage_reason", "阶段说明"),
+    C("planned_investment_wan", "计划投资额（万元）", "wan"),
+    C("actual_investment_wan", "实际投资额（万元）", "wan"),
+    C("case_by_case", "一事一议", "bool"),
+    C("case_status", "一事一议状态"),
+    C("jizhe", "吉浙线索", "bool"),
+    C("source_province", "来源省份"),
+    C("source_city", "来源城市"),
+    C("introducer", "引进方"),
+    C("responsible_unit", "责任单位"),
+    C("owner", "负责人"),
+    C("last_followup_on", "最近跟进", "date"),
+    C("next_due_on", "下一步截止", "date"),
+    C("notes", "备注"),
+    C("updated_at", "更新时间", "datetime"),
 ]
 DOCKET_COLUMNS = PROJECT_COLUMNS[:17] + [C("case_notes", "一事一议备注")] + PROJECT_COLUMNS[17:]
 FOLLOWUP_COLUMNS = [
-    C("date", "跟进日期", "date"), C("project", "项目"), C("enterprise", "企业"),
-    C("city", "落地市（州）"), C("kind", "跟进方式"), C("participants", "参与人员"),
-    C("summary", "跟进内容"), C("next_step", "下一步工作"), C("next_due", "下一步截止日期", "date"),
-    C("done", "已完成", "bool"), C("user", "记录人"),
+    C("date", "跟进日期", "date"),
+    C("project", "项目"),
+    C("enterprise", "企业"),
+    C("city", "落地市（州）"),
+    C("kind", "跟进方式"),
+    C("participants", "参与人员"),
+    C("summary", "跟进内容"),
+    C("next_step", "下一步工作"),
+    C("next_due", "下一步截止日期", "date"),
+    C("done", "已完成", "bool"),
+    C("user", "记录人"),
 ]
 
 
@@ -94,7 +128,8 @@ class _Names:
         missing = {i for i in ids if i is not None and i not in self._enterprises}
         if missing:
             stmt = select(Enterprise.id, Enterprise.name, Enterprise.credit_code).where(
-                Enterprise.id.in_(missing))
+                Enterprise.id.in_(missing)
+            )
             self._enterprises.update({i: (n, c) for i, n, c in self.session.exec(stmt)})
         return self._enterprises
 
@@ -102,22 +137,25 @@ class _Names:
         missing = {i for i in ids if i is not None and i not in self._projects}
         if missing:
             stmt = select(Project.id, Project.name, Project.enterprise_id, Project.city_code).where(
-                Project.id.in_(missing))
+                Project.id.in_(missing)
+            )
             self._projects.update({i: (n, e, c) for i, n, e, c in self.session.exec(stmt)})
         return self._projects
 
 
 def _enterprise_rows(session: Session, batch: list[Enterprise], names: _Names) -> Iterator[dict]:
     contacts: dict[int, list[Contact]] = {}
-    stmt = select(Contact).where(Contact.enterprise_id.in_([e.id for e in batch])).order_by(
-        Contact.id)
+    stmt = (
+        select(Contact).where(Contact.enterprise_id.in_([e.id for e in batch])).order_by(Contact.id)
+    )
     for contact in session.exec(stmt):
         contacts.setdefault(contact.enterprise_id, []).append(contact)
     for e in batch:
         people = contacts.get(e.id, [])
         first = people[0] if people else None
         yield {
-            **e.model_dump(), "kind": rules.label(rules.ENTERPRISE_KINDS, e.kind),
+            **e.model_dump(),
+            "kind": rules.label(rules.ENTERPRISE_KINDS, e.kind),
             "priority": rules.label(rules.PRIORITIES, e.priority),
             "contact_name": first.name if first else None,
             "contact_title": first.title if first else None,
@@ -138,7 +176,9 @@ def _project_rows(session: Session, batch: list[Project], names: _Names) -> Iter
     for p in batch:
         ent_name, credit = enterprises.get(p.enterprise_id, (None, None))
         yield {
-            **p.model_dump(), "enterprise": ent_name, "credit_code": credit,
+            **p.model_dump(),
+            "enterprise": ent_name,
+            "credit_code": credit,
             "city": names.divisions.get(p.city_code, p.city_code),
             "county": names.divisions.get(p.county_code, p.county_code),
             "park": names.parks.get(p.park_id),
@@ -160,7 +200,8 @@ def _followup_rows(session: Session, batch: list[FollowUp], names: _Names) -> It
         project = projects.get(f.project_id)
         ent_id = f.enterprise_id or (project[1] if project else None)
         yield {
-            **f.model_dump(), "project": project[0] if project else None,
+            **f.model_dump(),
+            "project": project[0] if project else None,
             "enterprise": enterprises.get(ent_id, (None,))[0],
             "city": names.divisions.get(project[2]) if project else None,
             "kind": rules.label(rules.FOLLOWUP_KINDS, f.kind),
@@ -171,14 +212,26 @@ def _followup_rows(session: Session, batch: list[FollowUp], names: _Names) -> It
 KINDS: dict[str, ExportKind] = {
     k.key: k
     for k in (
-        ExportKind("enterprises", "重点招商企业名录", EnterpriseFilters, ENTERPRISE_COLUMNS,
-                   _enterprise_rows),
+        ExportKind(
+            "enterprises",
+            "重点招商企业名录",
+            EnterpriseFilters,
+            ENTERPRISE_COLUMNS,
+            _enterprise_rows,
+        ),
         ExportKind("projects", "招商项目清单", ProjectFilters, PROJECT_COLUMNS, _project_rows),
         ExportKind("followups", "跟进记录", FollowUpFilters, FOLLOWUP_COLUMNS, _followup_rows),
-        ExportKind("docket", "一事一议项目台账", ProjectFilters, DOCKET_COLUMNS, _project_rows,
-                   {"case_by_case": True}),
-        ExportKind("jizhe", "吉浙合作线索", ProjectFilters, PROJECT_COLUMNS, _project_rows,
-                   {"jizhe": True}),
+        ExportKind(
+            "docket",
+            "一事一议项目台账",
+            ProjectFilters,
+            DOCKET_COLUMNS,
+            _project_rows,
+            {"case_by_case": True},
+        ),
+        ExportKind(
+            "jizhe", "吉浙合作线索", ProjectFilters, PROJECT_COLUMNS, _project_rows, {"jizhe": True}
+        ),
     )
 }
 
@@ -223,8 +276,14 @@ def filename_for(kind: str, fmt: str, when: datetime | None = None) -> str:
 
 
 def export_list(
-    *, session: Session, kind: str, args: Mapping, fmt: str, target: str | Path | BinaryIO,
-    user: User | None, when: datetime | None = None,
+    *,
+    session: Session,
+    kind: str,
+    args: Mapping,
+    fmt: str,
+    target: str | Path | BinaryIO,
+    user: User | None,
+    when: datetime | None = None,
 ) -> ExportResult:
     """Write the filtered list to ``target`` and record the export in the audit trail."""
     if fmt not in FORMATS:
@@ -264,11 +323,17 @@ class _Counter:
             yield row
 
 
-def record_export(session: Session, *, user: User | None, kind: str, count: int | None,
-                  description: str) -> None:
+def record_export(
+    session: Session, *, user: User | None, kind: str, count: int | None, description: str
+) -> None:
     spec = get_kind(kind)
     rows = f"，{count} 行" if count is not None else ""
-    audit.record(session, user=user, action="export", object_type=kind,
-                 summary=f"{spec.title}（{description}{rows}）", username="cli")
+    audit.record(
+        session,
+        user=user,
+        action="export",
+        object_type=kind,
+        summary=f"{spec.title}（{description}{rows}）",
+        username="cli",
+    )
     session.commit()
-

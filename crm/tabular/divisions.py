@@ -45,6 +45,7 @@ class DivisionIndex:
     names: dict[str, str] = field(default_factory=dict)  # prefecture code → official name
     aliases: dict[str, str] = field(default_factory=dict)  # spelling → prefecture code
     counties: dict[str, str] = field(default_factory=dict)  # county code → prefecture code
+    county_names: dict[str, str] = field(default_factory=dict)  # county code → official name
 
     def lookup(self, value) -> str | None:
         """The prefecture code for ``value``; None when blank; CellError when unknown."""
@@ -69,8 +70,24 @@ class DivisionIndex:
             raise CellError(f"“{text}”是省级，请填写具体市（州）")
         raise CellError(f"无法识别市（州）“{text}”，请填写如 长春市、延边州")
 
+    def lookup_county(self, value) -> str | None:
+        """公主岭 / 公主岭市 / 220184 → the county-level code; CellError when unknown."""
+        text = clean_text(value)
+        if text is None:
+            return None
+        key = _PROVINCE_PREFIX.sub("", text.replace(" ", ""))
+        if key in self.county_names:
+            return key
+        for code, name in self.county_names.items():
+            if key == name or short_name(key) == short_name(name):
+                return code
+        for code, name in self.county_names.items():  # 长春市朝阳区 → 朝阳区
+            if key.endswith(name) and self.names.get(self.counties[code], "") in key:
+                return code
+        raise CellError(f"无法识别县（市、区）“{text}”")
+
     def name(self, code: str | None) -> str:
-        return self.names.get(code or "", "")
+        return self.names.get(code or "", "") or self.county_names.get(code or "", "")
 
 
 def _candidates(key: str):
@@ -125,6 +142,7 @@ def _add_counties(index: DivisionIndex, rows: list[dict[str, str]]) -> None:
         if parent not in index.names or not name:
             continue
         index.counties[code] = parent
+        index.county_names[code] = name
         short = short_name(name)
         aliases = {name, short} | ({short[:2]} if len(short) > 3 else set())  # 前郭尔罗斯 → 前郭
         for alias in aliases:
@@ -145,6 +163,10 @@ def default_index() -> DivisionIndex:
 def parse_city_code(value) -> str | None:
     """长春 / 长春市 / 延边州 / 延边朝鲜族自治州 / 220100 / 公主岭 → 6-digit code."""
     return default_index().lookup(value)
+
+
+def parse_county_code(value) -> str | None:
+    return default_index().lookup_county(value)
 
 
 def city_name(code: str | None) -> str:

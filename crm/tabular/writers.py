@@ -226,3 +226,32 @@ def title_line(
     parts.append(f"筛选条件：{described or '全部'}")
     parts.append(f"导出时间：{(when or datetime.now()).strftime('%Y-%m-%d %H:%M')}")
     return "　".join(parts)
+
+
+def write_annotated(
+    target: str | Path | BinaryIO,
+    rows: Iterable[tuple[list, list]],
+    *,
+    sheet_name: str = "导入结果",
+) -> None:
+    """The original sheet, row by row as read, with status cells appended after
+    each row's own cells (aligned in one column block); text neutralised."""
+    rows = list(rows)
+    width = max((len(values) for values, _ in rows), default=0)
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title=sheet_name[:31])
+    bold = Font(bold=True)
+    for values, extra in rows:
+        cells = [_plain(v) for v in values] + [None] * (width - len(values))
+        for text in extra:
+            cell = WriteOnlyCell(ws, value=_text(text) if text is not None else None)
+            cell.font = bold
+            cells.append(cell)
+        ws.append(cells)
+    wb.save(target)
+
+
+def _plain(value):
+    if isinstance(value, str):
+        return _text(value)
+    return value

@@ -1,0 +1,1 @@
+"""Import and export of every list (Excel/CSV), and the merge of duplicate enterprises."""

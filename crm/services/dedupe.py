@@ -1,0 +1,176 @@
+"""Duplicate enterprises: find them (credit code, normalised name, fuzzy name)
+and merge two into one without losing a project, follow-up or contact."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, select
+
+from crm import rules
+from crm.models import Contact, Enterprise, FollowUp, Project, User
+from crm.services import audit, permissions, records
+from crm.services.errors import ValidationFailed
+from crm.tabular.names import DUPLICATE_SCORE, NameMatch, best_matches, normalize_name
+
+
+@dataclass
+class Verdict:
+    """How a candidate record relates to what is stored (or already imported)."""
+
+    exact: object | None = None  # same credit code, or same normalised name
+    reason: str = ""  # Chinese: why it is the same
+    similar: list[NameMatch] = field(default_factory=list)
+
+
+class EnterpriseIndex:
+    """All enterprises by credit code and normalised name, for fast look-ups
+    while many rows are checked. Records created meanwhile are added."""
+
+    def __init__(self, session: Session):
+        self.by_code: dict[str, Enterprise] = {}
+        self.by_key: dict[str, Enterprise] = {}
+        self.names: list[tuple[int, str]] = []
+        self.by_id: dict[int, Enterprise] = {}
+        for enterprise in session.exec(select(Enterprise)):
+            self.add(enterprise)
+
+    def add(self, enterprise: Enterprise) -> None:
+        if enterprise.credit_code:
+            self.by_code.setdefault(enterprise.credit_code, enterprise)
+        if enterprise.deleted_at is not None:
+            return  # a deleted record still owns its credit code, not its name
+        key = normalize_name(enterprise.name)
+        self.by_key.setdefault(key, enterprise)
+        self.by_id[enterprise.id] = enterprise
+        self.names.append((enterprise.id, enterprise.name))
+
+    def check(self, name: str | None, credit_code: str | None) -> Verdict:
+        if credit_code and credit_code in self.by_code:
+            found = self.by_code[credit_code]
+            where = "（在回收站中）" if found.deleted_at is not None else ""
+            return Verdict(found, f"统一社会信用代码与已有企业“{found.name}”{where}相同")
+        key = normalize_name(name)
+        found = self.by_key.get(key) if key else None
+        if found is not None and not (credit_code and found.credit_code):
+            return Verdict(found, f"与已有企业“{found.name}”名称相同")
+        similar = [
+            m
+            for m in best_matches(name or "", self.names, threshold=DUPLICATE_SCORE)
+            if not (credit_code and self.by_id[m.key].credit_code)
+        ]
+        return Verdict(similar=similar)
+
+
+def possible_duplicates(
+    session: Session, enterprise: Enterprise, *, limit: int = 5
+) -> list[NameMatch]:
+    """Other live enterprises whose names are close to this one's (for the merge page)."""
+    stmt = select(Enterprise.id, Enterprise.name).where(
+        Enterprise.deleted_at.is_(None), Enterprise.id != enterprise.id
+    )
+    return best_matches(enterprise.name, list(session.exec(stmt)), limit=limit)
+
+
+# --- merge -------------------------------------------------------------------
+MERGE_FILL = (
+    "credit_code",
+    "province",
+    "city",
+    "chain_segment",
+    "revenue_wan",
+    "lon",
+    "lat",
+    "owner_id",
+)
+
+
+def merge_enterprises(
+    *, session: Session, keep: Enterprise, drop: Enterprise, user: User
+) -> Enterprise:
+    """Move every project, follow-up and contact of ``drop`` to ``keep``, fill
+    ``keep``'s empty fields from ``drop``, then delete ``drop`` (restorable).
+    Both sides are written to the audit trail as a 合并."""
+    permissions.require(permissions.can_edit_enterprise(user), "您没有合并企业的权限。")
+    if keep.id == drop.id:
+        raise ValidationFailed({"drop_id": "不能把企业与自己合并"})
+    for which in (keep, drop):
+        if which.deleted_at is not None:
+            raise ValidationFailed({"drop_id": f"企业“{which.name}”已删除，请先恢复"})
+    moved = {
+        "projects": _move(session, Project, drop.id, keep.id, user),
+        "followups": _move(session, FollowUp, drop.id, keep.id, user),
+        "contacts": _move(session, Contact, drop.id, keep.id, None),
+    }
+    filled = _fill(session, keep, drop)
+    records.soft_delete(session, drop, user=user, summary=f"已合并到“{keep.name}”")
+    keep.version += 1
+    keep.updated_at = drop.deleted_at
+    session.add(keep)
+    counts = (
+        f"项目 {moved['projects']} 个，跟进记录 {moved['followups']} 条，"
+        f"联系人 {moved['contacts']} 位"
+    )
+    audit.record(
+        session,
+        user=user,
+        action="merge",
+        obj=keep,
+        changes={"merged_from": [None, drop.id], **filled},
+        summary=f"合并“{drop.name}”（#{drop.id}）：{counts}",
+    )
+    audit.record(
+        session,
+        user=user,
+        action="merge",
+        obj=drop,
+        changes={"merged_into": [None, keep.id]},
+        summary=f"并入“{keep.name}”（#{keep.id}）",
+    )
+    session.commit()
+    return keep
+
+
+def _move(session: Session, model, old_id: int, new_id: int, user: User | None) -> int:
+    rows = list(session.exec(select(model).where(model.enterprise_id == old_id)))
+    for row in rows:
+        row.enterprise_id = new_id
+        if hasattr(row, "version"):
+            row.version += 1
+        session.add(row)
+        if user is not None:
+            audit.record(
+                session,
+                user=user,
+                action="update",
+                obj=row,
+                changes={"enterprise_id": [old_id, new_id]},
+                summary="企业合并",
+            )
+    return len(rows)
+
+
+def _fill(session: Session, keep: Enterprise, drop: Enterprise) -> dict:
+    changes: dict = {}
+    for name in MERGE_FILL:
+        if getattr(keep, name) in (None, "") and getattr(drop, name) not in (None, ""):
+            changes[name] = [None, audit.jsonable(getattr(drop, name))]
+    if "credit_code" in changes:  # unique: free it on the dropped record first
+        code, drop.credit_code = drop.credit_code, None
+        session.add(drop)
+        session.flush()
+        keep.credit_code = code
+    for name in changes:
+        if name != "credit_code":
+            setattr(keep, name, getattr(drop, name))
+    if "city" in changes:
+        keep.city_code = drop.city_code
+    keep.jizhe = rules.is_jizhe(keep.province)
+    if drop.is_key_target and not keep.is_key_target:
+        changes["is_key_target"] = [False, True]
+        keep.is_key_target = True
+    if drop.notes:
+        merged = f"{keep.notes}\n【合并自“{drop.name}”】{drop.notes}".strip()
+        changes["notes"] = [keep.notes, merged]
+        keep.notes = merged
+    return changes

@@ -1,0 +1,477 @@
+"""Import enterprises and projects from staff spreadsheets, row by row.
+
+``run_import`` reads a file, matches its headers, parses every row as people
+type values, checks for duplicates and then creates records through the same
+service functions the forms use (so 一事一议, 吉浙 and the audit trail apply).
+A preview (``commit=False``) runs the very same steps and rolls back; a real
+run writes every valid row in one transaction, or nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session, select
+
+from crm import rules
+from crm.models import Park, Project, User
+from crm.services import audit
+from crm.services.dedupe import EnterpriseIndex
+from crm.services.enterprises import create_enterprise
+from crm.services.errors import ServiceError, ValidationFailed
+from crm.services.projects import create_project
+from crm.tabular import divisions
+from crm.tabular.fields import ENTERPRISE_FIELDS, IGNORED_HEADERS, PROJECT_FIELDS
+from crm.tabular.headers import FieldSpec, HeaderMatch, find_header_row, match_headers
+from crm.tabular.headers import normalize_header as norm_header
+from crm.tabular.names import DUPLICATE_SCORE, best_matches, normalize_name
+from crm.tabular.readers import RawSheet, ReadError, read_table
+from crm.tabular.values import (
+    CellError,
+    clean_text,
+    parse_amount_wan,
+    parse_bool,
+    parse_int,
+)
+from crm.tabular.writers import unneutralize
+
+KINDS = {"enterprises": "企业", "projects": "项目"}
+STATUS_LABELS = {
+    "new": "可导入",
+    "created": "已导入",
+    "invalid": "有错误，未导入",
+    "exists": "已存在，未重复导入",
+    "similar": "疑似重复，未导入",
+    "blank": "空行，已忽略",
+}
+_IGNORED = {norm_header(h) for h in IGNORED_HEADERS}
+
+
+@dataclass
+class RowResult:
+    number: int  # 1-based row in the sheet
+    status: str = "new"  # a key of STATUS_LABELS
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (column, Chinese message)
+    note: str = ""  # duplicates, created enterprise, …
+    name: str = ""
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    @property
+    def message(self) -> str:
+        parts = [f"{col}：{msg}" if col else msg for col, msg in self.errors]
+        return "；".join(parts + ([self.note] if self.note else []))
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    filename: str
+    committed: bool = False
+    header_row: int | None = None
+    notes: list[str] = field(default_factory=list)  # header notes (unknown columns …)
+    error: str = ""  # the file as a whole was refused
+    rows: list[RowResult] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.rows if r.status == status)
+
+    @property
+    def rejected(self) -> int:
+        return self.count("invalid")
+
+    @property
+    def ok(self) -> bool:
+        return not self.error and self.rejected == 0
+
+    def summary(self) -> str:
+        """One Chinese line, the same on the page and in the CLI."""
+        if self.error:
+            return f"{self.filename}：{self.error}"
+        done = "已导入" if self.committed else "可导入"
+        n_ok = self.count("created") if self.committed else self.count("new")
+        return (
+            f"{self.filename}：共 {sum(1 for r in self.rows if r.status != 'blank')} 行，"
+            f"{done} {n_ok} 行，有错误 {self.rejected} 行，已存在 {self.count('exists')} 行，"
+            f"疑似重复 {self.count('similar')} 行"
+        )
+
+    def status_by_row(self) -> dict[int, RowResult]:
+        return {r.number: r for r in self.rows}
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ImportReport:
+        rows = [
+            RowResult(**{**r, "errors": [tuple(e) for e in r["errors"]]})
+            for r in data.get("rows", [])
+        ]
+        return cls(**{**data, "rows": rows})
+
+
+# --- parsing a row ------------------------------------------------------------
+class _Parser:
+    """Turns one sheet row into service data, collecting Chinese errors by column."""
+
+    def __init__(self, specs: list[FieldSpec], match: HeaderMatch, headers: list):
+        self.specs = {s.key: s for s in specs}
+        self.match = match
+        self.header_of = {key: str(headers[col]).strip() for col, key in match.columns.items()}
+
+    def parse(self, values: list, result: RowResult) -> dict | None:
+        data: dict = {}
+        for col, key in self.match.columns.items():
+            raw = values[col] if col < len(values) else None
+            try:
+                value = self._value(self.specs[key], raw)
+            except CellError as exc:
+                result.errors.append((self.header_of[key], str(exc)))
+                continue
+            if value is not None:
+                data[key] = value
+        return data
+
+    def _value(self, spec: FieldSpec, raw):
+        if isinstance(raw, str):
+            raw = unneutralize(raw.strip())
+        kind = spec.kind
+        if kind == "wan":
+            return parse_amount_wan(raw, unit=self.match.units.get(spec.key))
+        if kind == "bool":
+            return parse_bool(raw)
+        if kind == "number":
+            return _number(raw)
+        if kind == "priority":
+            return _priority(raw)
+        if kind == "city":
+            return divisions.parse_city_code(raw)
+        if kind == "county":
+            return divisions.parse_county_code(raw)
+        text = clean_text(raw)
+        if text is not None and len(text) > 4000:
+            raise CellError("内容过长（超过4000字）")
+        return text
+
+
+def _number(raw) -> float | None:
+    text = clean_text(raw)
+    if text is None:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise CellError(f"“{text}”不是数字") from None
+
+
+def _priority(raw) -> int | None:
+    text = clean_text(raw)
+    if text is None:
+        return None
+    code = rules.code_for_label(rules.PRIORITIES, text)
+    if code is not None:
+        return code
+    try:
+        number = parse_int(text)
+    except CellError:
+        number = None
+    if number in rules.PRIORITIES:
+        return number
+    raise CellError("优先级应为 高、中、低 或 1、2、3")
+
+
+# --- the two kinds ---------------------------------------------------------------
+class _EnterpriseRows:
+    specs = ENTERPRISE_FIELDS
+
+    def __init__(self, session: Session, user: User):
+        self.session, self.user = session, user
+        self.index = EnterpriseIndex(session)
+        self.row_of: dict[int, int] = {}  # enterprise id → sheet row that created it
+
+    def prepare(self, data: dict, result: RowResult) -> dict:
+        """Service data from parsed cells; also checks the credit code early."""
+        contact = {k[8:]: data.pop(k) for k in list(data) if k.startswith("contact_")}
+        code = rules.normalize_credit_code(data.get("credit_code"))
+        if code:
+            data["credit_code"] = code
+            problem = rules.credit_code_error(code)
+            if problem:
+                result.errors.append(("统一社会信用代码", problem))
+        city = data.get("city")
+        if city:
+            try:
+                prefecture = divisions.parse_city_code(city)
+            except CellError:
+                prefecture = None  # a city outside Jilin (杭州 …) is kept as typed
+            if prefecture:
+                data["city"] = divisions.city_name(prefecture)
+                data.setdefault("province", rules.JILIN_PROVINCE)
+        if contact.get("name"):
+            data["contacts"] = [{k: v or "" for k, v in contact.items()}]
+        elif any(contact.values()):
+            result.errors.append(("联系人", "填写了电话或邮箱，但没有联系人姓名"))
+        return data
+
+    def duplicate(self, data: dict, result: RowResult) -> bool:
+        verdict = self.index.check(data.get("name"), data.get("credit_code"))
+        if verdict.exact is not None:
+            row = self.row_of.get(verdict.exact.id)
+            result.status = "exists"
+            result.note = f"与本表第{row}行重复" if row else verdict.reason
+            return True
+        if verdict.similar:
+            names = "、".join(f"“{m.name}”（相似度{m.score:.0f}）" for m in verdict.similar[:3])
+            result.status, result.note = "similar", f"与已有企业{names}相近"
+        return False
+
+    def create(self, data: dict, result: RowResult) -> None:
+        enterprise = create_enterprise(
+            session=self.session, data=data, user=self.user, commit=False
+        )
+        self.index.add(enterprise)
+        self.row_of[enterprise.id] = result.number
+
+
+class _ProjectRows:
+    specs = PROJECT_FIELDS
+
+    def __init__(self, session: Session, user: User):
+        self.session, self.user = session, user
+        self.enterprises = EnterpriseIndex(session)
+        self.parks = {normalize_name(p.name): p.id for p in session.exec(select(Park))}
+        self.projects: dict[tuple, int] = {}
+        self.by_owner: dict[object, list[tuple[int, str]]] = {}
+        for p in session.exec(select(Project).where(Project.deleted_at.is_(None))):
+            self._remember(p)
+
+    def _remember(self, p: Project) -> None:
+        owner = p.enterprise_id or ("city", p.city_code)
+        self.projects.setdefault((owner, normalize_name(p.name)), p.id)
+        self.by_owner.setdefault(owner, []).append((p.id, p.name))
+
+    def prepare(self, data: dict, result: RowResult) -> dict:
+        code = rules.normalize_credit_code(data.pop("credit_code", None))
+        name = data.pop("enterprise", None)
+        if code and rules.credit_code_error(code):
+            result.errors.append(("统一社会信用代码", rules.credit_code_error(code)))
+        data["_enterprise"] = (name, code)
+        verdict = self.enterprises.check(name, code) if (name or code) else None
+        if verdict is not None and verdict.exact is not None:
+            if verdict.exact.deleted_at is not None:
+                result.errors.append(("投资企业", f"企业“{verdict.exact.name}”已删除，请先恢复"))
+            data["enterprise_id"] = verdict.exact.id
+        elif code and not name:
+            result.errors.append(
+                ("统一社会信用代码", "没有找到该信用代码的企业，请同时填写投资企业名称")
+            )
+        park = data.pop("park", None)
+        if park:
+            park_id = self.parks.get(normalize_name(park))
+            if park_id is None:
+                result.errors.append(("落地园区", f"没有名为“{park}”的园区"))
+            data["park_id"] = park_id
+        county = data.get("county_code")
+        if county and not data.get("city_code"):
+            data["city_code"] = divisions.default_index().counties.get(county)
+        return data
+
+    def duplicate(self, data: dict, result: RowResult) -> bool:
+        owner = data.get("enterprise_id") or ("city", data.get("city_code"))
+        if (owner, normalize_name(data["name"])) in self.projects:
+            result.status, result.note = "exists", "该企业已有同名项目"
+            return True
+        similar = best_matches(
+            data["name"], self.by_owner.get(owner, []), threshold=DUPLICATE_SCORE
+        )
+        if similar:
+            names = "、".join(f"“{m.name}”" for m in similar[:3])
+            result.status, result.note = "similar", f"与该企业已有项目{names}相近"
+        return False
+
+    def create(self, data: dict, result: RowResult) -> None:
+        name, code = data.pop("_enterprise")
+        if data.get("enterprise_id") is None and name:
+            enterprise = create_enterprise(
+                session=self.session,
+                user=self.user,
+                commit=False,
+                data={
+                    "name": name,
+                    "credit_code": code,
+                    "province": data.get("source_province"),
+                    "city": data.get("source_city"),
+                },
+            )
+            self.enterprises.add(enterprise)
+            data["enterprise_id"] = enterprise.id
+            result.note = f"同时新建企业“{name}”"
+        project = create_project(session=self.session, data=data, user=self.user)
+        self._remember(project)
+
+
+ROW_HANDLERS = {"enterprises": _EnterpriseRows, "projects": _ProjectRows}
+
+
+# --- running an import -----------------------------------------------------------
+@contextmanager
+def _one_transaction(session: Session) -> Iterator[None]:
+    """Service functions commit after each record; during an import they only
+    flush, so that the import commits (or rolls back) once. Each row runs in a
+    savepoint, so a row that fails half-way leaves nothing behind."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        # pysqlite opens its transaction lazily, and a SAVEPOINT outside one
+        # would commit on release: open it now so savepoints nest properly.
+        if not connection.connection.dbapi_connection.in_transaction:
+            connection.exec_driver_sql("BEGIN")
+    session.commit = session.flush  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        del session.commit
+
+
+def read_sheet(data: bytes, filename: str) -> RawSheet:
+    return read_table(data, filename)
+
+
+def locate_header(sheet: RawSheet, specs: list[FieldSpec]) -> tuple[int, HeaderMatch]:
+    """Index in ``sheet.rows`` of the header row, and how its columns matched."""
+    index = find_header_row([r.values for r in sheet.rows], specs)
+    match = match_headers(sheet.rows[index].values, specs)
+    ignored = [(c, h) for c, h in match.unknown if norm_header(h) in _IGNORED]
+    match.unknown = [u for u in match.unknown if u not in ignored]
+    return index, match
+
+
+def run_import(
+    *,
+    session: Session,
+    kind: str,
+    data: bytes,
+    filename: str,
+    user: User,
+    commit: bool,
+    include_similar: bool = False,
+) -> ImportReport:
+    """Check (``commit=False``) or import a file; returns the fate of every row."""
+    if kind not in ROW_HANDLERS:
+        raise ValueError(f"未知的导入类型：{kind}")
+    report = ImportReport(kind=kind, filename=filename)
+    try:
+        sheet = read_sheet(data, filename)
+    except ReadError as exc:
+        report.error = str(exc)
+        return report
+    if not sheet.rows:
+        report.error = "文件中没有数据"
+        return report
+    handler = ROW_HANDLERS[kind](session, user)
+    header_at, match = locate_header(sheet, handler.specs)
+    report.header_row = sheet.rows[header_at].number
+    report.notes = match.messages()
+    if match.missing:
+        report.error = "；".join(report.notes)
+        return report
+    parser = _Parser(handler.specs, match, sheet.rows[header_at].values)
+    try:
+        with _one_transaction(session):
+            for raw in sheet.rows[header_at + 1 :]:
+                report.rows.append(_one_row(handler, parser, raw, include_similar))
+            created = report.count("new")
+            if commit and created:
+                audit.record(
+                    session,
+                    user=user,
+                    action="import",
+                    object_type=kind,
+                    summary=f"导入{KINDS[kind]} {created} 条（{filename}）",
+                )
+    except (SQLAlchemyError, ServiceError) as exc:
+        session.rollback()
+        report.error = f"导入失败，未写入任何数据：{exc}"
+        return report
+    if commit:
+        session.commit()
+        report.committed = True
+        for row in report.rows:
+            if row.status == "new":
+                row.status = "created"
+    else:
+        session.rollback()
+    return report
+
+
+def _one_row(handler, parser: _Parser, raw, include_similar: bool) -> RowResult:
+    result = RowResult(number=raw.number)
+    data = parser.parse(raw.values, result)
+    if not data:
+        result.status = "blank"
+        return result
+    result.name = str(data.get("name") or "")
+    if not result.name:
+        result.errors.append((parser.header_of.get("name") or "名称", "必填"))
+    data = handler.prepare(data, result)
+    if result.errors:
+        result.status = "invalid"
+        return result
+    if handler.duplicate(data, result):
+        return result
+    if result.status == "similar" and not include_similar:
+        return result
+    similar_note = result.note
+    try:
+        with handler.session.begin_nested():
+            handler.create(dict(data), result)
+    except ValidationFailed as exc:
+        result.status = "invalid"
+        result.errors.extend(_field_errors(exc, parser))
+        return result
+    except ServiceError as exc:  # Forbidden, NotFound …: this row only
+        result.status, result.errors = "invalid", [("", str(exc))]
+        return result
+    result.status = "new"
+    if similar_note:
+        result.note = "；".join(x for x in (similar_note + "，仍导入", result.note) if x)
+    return result
+
+
+def _field_errors(exc: ValidationFailed, parser: _Parser) -> list[tuple[str, str]]:
+    out = []
+    for key, message in exc.fields.items():
+        column = parser.header_of.get(key, "")
+        text = message.split("：", 1)[1] if "：" in message else message
+        out.append((column or message.split("：", 1)[0], text))
+    return out or [("", exc.message)]
+
+
+def annotated_rows(sheet: RawSheet, report: ImportReport) -> Iterator[tuple[list, list]]:
+    """Every row of the original sheet in place (blank rows kept, so row numbers
+    match), with 导入结果 and 说明 appended."""
+    fates = report.status_by_row()
+    expected = 1
+    for raw in sheet.rows:
+        while expected < raw.number:
+            yield [], []
+            expected += 1
+        if raw.number == report.header_row:
+            extra = ["导入结果", "说明"]
+        elif raw.number in fates:
+            extra = [fates[raw.number].label, fates[raw.number].message]
+        else:
+            extra = []
+        yield raw.values, extra
+        expected += 1
+
+
+def write_status_sheet(target, *, data: bytes, filename: str, report: ImportReport) -> None:
+    from crm.tabular.writers import write_annotated
+
+    write_annotated(target, annotated_rows(read_sheet(data, filename), report))
