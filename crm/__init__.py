@@ -19,6 +19,7 @@ BLUEPRINTS = [
     "crm.admin.views",
     "crm.api.views",
     "crm.map.views",
+    "crm.io.views",
     "crm.errors",
 ]
 
