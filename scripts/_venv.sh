@@ -12,7 +12,11 @@ spec="."
 stamp=".venv/.installed-$(echo "$spec" | tr -dc 'a-z')-$(sha1sum pyproject.toml | cut -c1-12)"
 if [ ! -f "$stamp" ]; then
   echo "安装依赖（首次约需两分钟）..."
-  .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e "$spec"
+  for args in "--upgrade pip" "-e $spec"; do
+    # pip's log is shown only on failure (it is full of notes about unused local mirrors)
+    if ! .venv/bin/python -m pip install -q $args > .venv/pip.log 2>&1; then
+      grep -v "^WARNING: Location" .venv/pip.log; echo "安装失败：pip install $args"; exit 1
+    fi
+  done
   touch "$stamp"
 fi
