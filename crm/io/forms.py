@@ -3,6 +3,7 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, IntegerField, SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
 from crm.services.importing import KINDS
@@ -11,7 +12,7 @@ ALLOWED = ["xlsx", "xlsm", "xls", "csv", "txt"]
 
 
 class UploadForm(FlaskForm):
-    kind = SelectField("导入内容", choices=[(k, v) for k, v in KINDS.items()])
+    kind = SelectField("导入内容", choices=[SelectChoice(k, v) for k, v in KINDS.items()])
     file = FileField(
         "文件",
         validators=[

@@ -3,10 +3,10 @@ and the merge of two enterprises."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import secrets
-import tempfile
 import time
 from pathlib import Path
 
@@ -57,7 +57,7 @@ def export(kind: str, fmt: str):
     args = request.args.to_dict()
     filename = exporting.filename_for(kind, fmt)
     if fmt == "xlsx":
-        fh = tempfile.TemporaryFile()
+        fh = io.BytesIO()  # the compressed workbook; rows were streamed into it
         exporting.export_list(
             session=session, kind=kind, args=args, fmt="xlsx", target=fh, user=_user()
         )
@@ -203,7 +203,7 @@ def import_status(token: str):
     """The uploaded sheet as it was, with 导入结果 and 说明 columns."""
     folder, meta = _load(token)
     report = importing.ImportReport.from_dict(meta["report"])
-    fh = tempfile.TemporaryFile()
+    fh = io.BytesIO()
     importing.write_status_sheet(
         fh, data=(folder / "source").read_bytes(), filename=meta["filename"], report=report
     )

@@ -12,7 +12,7 @@ import io
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from itertools import chain, islice
 from pathlib import Path
@@ -31,6 +31,17 @@ DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 MAX_CELL_CHARS = 32767
 WIDTH_SAMPLE_ROWS = 200
+
+
+# Stored times are UTC; offices read China Standard Time (UTC+8, no DST).
+LOCAL_TZ = timezone(timedelta(hours=8))
+
+
+def local_naive(value: datetime) -> datetime:
+    """Excel has no time zones: aware datetimes are shown as local wall time."""
+    if value.tzinfo is None:
+        return value
+    return value.astimezone(LOCAL_TZ).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)
@@ -106,6 +117,8 @@ class _Styler:
             cell.number_format = WAN_FORMAT
             return cell
         if kind in ("date", "datetime") and isinstance(value, date):
+            if isinstance(value, datetime):
+                value = local_naive(value)
             cell = WriteOnlyCell(self.ws, value=value)
             is_dt = isinstance(value, datetime)
             cell.number_format = DATETIME_FORMAT if is_dt else DATE_FORMAT
@@ -175,7 +188,7 @@ def _csv_value(value, column: Column) -> str:
     if column.kind == "wan" and isinstance(value, int | float | Decimal):
         return f"{Decimal(str(value)):.2f}"
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
+        return local_naive(value).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, int | float | Decimal):
