@@ -1,14 +1,27 @@
 """Home page and the cross-cutting pages (一事一议 docket, 吉浙)."""
 
+from dataclasses import replace
 from datetime import date
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
+from sqlmodel import func, select
 
+from crm import rules
 from crm.db import get_session
-from crm.services import dashboard
+from crm.models import Enterprise, Project
+from crm.services import dashboard, permissions
+from crm.services import jizhe as jizhe_service
+from crm.services import settings as settings_service
+from crm.services.filters import ProjectFilters
+from crm.views_common import all_users, by_id, filter_options, light_of, page_of
 
 bp = Blueprint("main", __name__)
+
+
+@bp.app_context_processor
+def _today():
+    return {"today": date.today()}
 
 
 @bp.route("/")
@@ -16,11 +29,60 @@ bp = Blueprint("main", __name__)
 def index():
     session = get_session()
     city = current_user.city_code if current_user.role == "city" else None
+    overdue = dashboard.my_overdue_followups(session, current_user, date.today())
     return render_template(
         "main/index.html",
         stages=dashboard.stage_counts(session, city),
-        overdue=dashboard.my_overdue_followups(session, current_user, date.today()),
+        overdue=overdue,
+        overdue_projects=by_id(session, Project, [f.project_id for f in overdue]),
         cases=dashboard.pending_cases(session),
         jizhe=dashboard.jizhe_totals(session),
+        line=settings_service.case_by_case_line_wan(session),
         city=city,
     )
+
+
+@bp.route("/case-by-case")
+@login_required
+def docket():
+    """一事一议 docket: every project at or above the line, with its case status."""
+    session = get_session()
+    filters = replace(ProjectFilters.from_args(request.args), case_by_case=True)
+    status = request.args.get("case_status") or None
+    stmt = filters.select()
+    if status in rules.CASE_STATUSES:
+        stmt = stmt.where(Project.case_status == status)
+    if not filters.sort:
+        stmt = stmt.order_by(None).order_by(Project.planned_investment_wan.desc(),
+                                            Project.id.desc())
+    page = page_of(session, filters, stmt)
+    users = all_users(session)
+    opts = filter_options(session, users)
+    args = filters.to_args() | ({"case_status": status} if status else {})
+    args.pop("case_by_case", None)
+    return render_template(
+        "main/docket.html", filters=filters, args=args, status=status, page=page, opts=opts,
+        enterprises=by_id(session, Enterprise, [p.enterprise_id for p in page.items]),
+        users=users, lights={p.id: light_of(p) for p in page.items},
+        editable={p.id for p in page.items if permissions.can_edit_project(current_user, p)},
+        line=settings_service.case_by_case_line_wan(session),
+        counts=_case_counts(session))
+
+
+def _case_counts(session) -> dict[str, int]:
+    stmt = select(Project.case_status, func.count()).where(
+        Project.deleted_at.is_(None), Project.case_by_case.is_(True)).group_by(
+        Project.case_status)
+    counts = dict(session.exec(stmt).all())
+    return {s: counts.get(s, 0) for s in rules.CASE_STATUSES}
+
+
+@bp.route("/jizhe")
+@login_required
+def jizhe():
+    """吉浙: leads by Zhejiang city × Jilin city, beside the pairing table."""
+    session = get_session()
+    return render_template(
+        "main/jizhe.html", matrix=jizhe_service.matrix(session),
+        pairings=jizhe_service.pairings(session), totals=dashboard.jizhe_totals(session),
+        opts=filter_options(session))

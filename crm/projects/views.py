@@ -1,5 +1,305 @@
-"""Blueprint for the projects area."""
+"""Projects (招商项目): list, recycle bin, kanban board, detail, new, edit,
+stage moves, 一事一议 case status, delete and restore."""
 
-from flask import Blueprint
+from __future__ import annotations
 
-bp = Blueprint("projects", __name__)
+from dataclasses import replace
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from crm import rules
+from crm.db import get_session
+from crm.models import Enterprise, Park, Project
+from crm.models.project import PROJECT_LABELS
+from crm.projects.forms import CaseForm, ProjectForm, StageForm
+from crm.services import followups as followup_service
+from crm.services import history as history_service
+from crm.services import permissions, reference
+from crm.services import projects as service
+from crm.services import settings as settings_service
+from crm.services.errors import ValidationFailed, VersionConflict
+from crm.services.filters import ProjectFilters
+from crm.views_common import (
+    all_users,
+    apply_errors,
+    back,
+    by_id,
+    choices,
+    county_choices,
+    enterprise_choices,
+    filter_options,
+    light_of,
+    page_of,
+    park_choices,
+    reference_lists,
+    render_conflict,
+    user_choices,
+)
+
+bp = Blueprint("projects", __name__, url_prefix="/projects")
+
+BOARD_STAGES = [*rules.PIPELINE, "paused", "dropped"]
+BOARD_CARDS_PER_STAGE = 60
+
+
+def allowed_targets(project: Project) -> list[tuple[str, str]]:
+    """The stages a project may move to next, in pipeline order."""
+    allowed = rules.STAGE_TRANSITIONS.get(project.stage, set())
+    return [(s, rules.STAGES[s]) for s in rules.STAGES if s in allowed]
+
+
+def _list_context(session, projects):
+    """Names for a page of projects: one query per related table, never one per row."""
+    users = all_users(session)
+    return {
+        "enterprises": by_id(session, Enterprise, [p.enterprise_id for p in projects]),
+        "users": users,
+        "lights": {p.id: light_of(p) for p in projects},
+        "editable": {p.id for p in projects if permissions.can_edit_project(current_user, p)},
+    }
+
+
+@bp.route("")
+@login_required
+def index():
+    session = get_session()
+    filters = ProjectFilters.from_args(request.args)
+    page = page_of(session, filters)
+    context = _list_context(session, page.items)
+    opts = filter_options(session, context["users"])
+    return render_template(
+        "projects/list.html", filters=filters, args=filters.to_args(), page=page, opts=opts,
+        description=filters.describe(opts["division_names"]),
+        can_create=permissions.can_create_project(current_user), **context)
+
+
+@bp.route("/board")
+@login_required
+def board():
+    session = get_session()
+    filters = replace(ProjectFilters.from_args(request.args), stage=None, deleted=False, page=1)
+    columns = {}
+    totals = {}
+    for stage in BOARD_STAGES:
+        stage_filters = replace(filters, stage=stage)
+        stmt = stage_filters.select()
+        page = page_of(session, replace(stage_filters, page=1), stmt)
+        columns[stage] = page.items[:BOARD_CARDS_PER_STAGE]
+        totals[stage] = page.total
+    cards = [p for items in columns.values() for p in items]
+    context = _list_context(session, cards)
+    opts = filter_options(session, context["users"])
+    return render_template(
+        "projects/board.html", filters=filters, args=filters.to_args(), columns=columns,
+        totals=totals, opts=opts, targets={p.id: allowed_targets(p) for p in cards},
+        limit=BOARD_CARDS_PER_STAGE, **context)
+
+
+def _detail_context(session, project: Project, stage_form=None, case_form=None) -> dict:
+    users = all_users(session)
+    enterprise = session.get(Enterprise, project.enterprise_id) if project.enterprise_id else None
+    names = reference.division_names(session)
+    park = session.get(Park, project.park_id) if project.park_id else None
+    if stage_form is None:
+        stage_form = StageForm(formdata=None, version=project.version)
+    stage_form.to_stage.choices = {"": "请选择"} | dict(allowed_targets(project))
+    if case_form is None:
+        case_form = CaseForm(formdata=None, status=project.case_status or "pending",
+                             notes=project.case_notes)
+    current = project.case_status or "pending"
+    case_form.status.choices = {s: rules.CASE_STATUSES[s] for s in rules.CASE_STATUSES
+                                if s == current or s in rules.CASE_STATUS_TRANSITIONS[current]}
+    return {
+        "p": project, "enterprise": enterprise, "users": users, "division_names": names,
+        "park": park, "light": light_of(project),
+        "timeline": followup_service.timeline(session, project_id=project.id),
+        "stages": service.stage_history(session, project.id),
+        "history": history_service.history(session, "project", project.id),
+        "stage_form": stage_form, "case_form": case_form,
+        "can_edit": permissions.can_edit_project(current_user, project),
+        "can_follow": permissions.can_edit_followup(current_user, None, project),
+    }
+
+
+@bp.route("/<int:project_id>")
+@login_required
+def detail(project_id: int):
+    session = get_session()
+    project = service.get_project(session, project_id, include_deleted=True)
+    return render_template("projects/detail.html", **_detail_context(session, project))
+
+
+def _form(session, project: Project | None = None) -> ProjectForm:
+    if request.method == "POST":
+        form = ProjectForm()
+    elif project is not None:
+        form = ProjectForm(obj=project)
+        for name in ("enterprise_id", "park_id", "owner_id"):
+            value = getattr(project, name)
+            getattr(form, name).data = "" if value is None else str(value)
+        for name in ("planned_investment_wan", "actual_investment_wan", "lon", "lat"):
+            value = getattr(project, name)
+            getattr(form, name).data = "" if value is None else str(value)
+    else:
+        defaults = {"owner_id": str(current_user.id)}
+        if request.args.get("enterprise_id", "").isdigit():
+            ent = session.get(Enterprise, int(request.args["enterprise_id"]))
+            if ent is not None and ent.deleted_at is None:
+                defaults |= {"enterprise_id": str(ent.id), "chain_segment": ent.chain_segment,
+                             "source_province": ent.province, "source_city": ent.city}
+        if current_user.role == "city":
+            defaults["city_code"] = current_user.city_code
+        form = ProjectForm(**defaults)
+    refs = reference_lists(session)
+    names = refs["division_names"]
+    form.enterprise_id.choices = enterprise_choices(
+        session, project.enterprise_id if project else None)
+    form.city_code.choices = choices(refs["prefectures"])
+    form.county_code.choices = county_choices(session, refs["prefectures"])
+    form.park_id.choices = park_choices(session, names)
+    form.chain_segment.choices = choices(refs["segments"], lambda s: s.name,
+                                         lambda s: ("　" if s.parent else "") + s.name)
+    form.owner_id.choices = user_choices(all_users(session))
+    return form
+
+
+def _form_page(form, project, status=200, **extra):
+    session = get_session()
+    zhejiang = [d.name for d in reference.zhejiang_cities(session)]
+    return render_template("projects/form.html", form=form, p=project, zhejiang=zhejiang,
+                           line=settings_service.case_by_case_line_wan(session),
+                           **extra), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    session = get_session()
+    permissions.require(permissions.can_create_project(current_user), "您没有新建项目的权限。")
+    form = _form(session)
+    if form.validate_on_submit():
+        try:
+            project = service.create_project(session=session,
+                                             data=form.service_data(creating=True),
+                                             user=current_user)
+        except ValidationFailed as exc:
+            session.rollback()
+            apply_errors(form, exc)
+            return _form_page(form, None, 422)
+        flash(f"已新建项目“{project.name}”。", "success")
+        return redirect(url_for(".detail", project_id=project.id))
+    return _form_page(form, None)
+
+
+@bp.route("/<int:project_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(project_id: int):
+    session = get_session()
+    project = service.get_project(session, project_id)
+    service.require_edit(current_user, project)
+    form = _form(session, project)
+    if form.validate_on_submit():
+        try:
+            service.update_project(session=session, project=project,
+                                   data=form.service_data(creating=False), user=current_user)
+        except ValidationFailed as exc:
+            session.rollback()
+            apply_errors(form, exc)
+            return _form_page(form, project, 422)
+        except VersionConflict as exc:
+            session.rollback()
+            body, status = render_conflict(
+                "projects/form.html", exc, PROJECT_LABELS,
+                history_service.Display(session, "project"),
+                reload_url=url_for(".edit", project_id=project.id), form=form, p=project,
+                zhejiang=[d.name for d in reference.zhejiang_cities(session)],
+                line=settings_service.case_by_case_line_wan(session))
+            return body, status
+        flash("已保存。", "success")
+        return redirect(url_for(".detail", project_id=project.id))
+    return _form_page(form, project)
+
+
+@bp.route("/<int:project_id>/stage", methods=["POST"])
+@login_required
+def move_stage(project_id: int):
+    session = get_session()
+    project = service.get_project(session, project_id)
+    form = StageForm()
+    from_board = request.form.get("next") == "board"
+    fallback = url_for(".board") if from_board else url_for(".detail", project_id=project.id)
+    if not form.validate_on_submit():
+        flash("请求已过期，请重试。", "danger")
+        return redirect(back(fallback))
+    target = form.to_stage.data or ""
+    try:
+        service.move_stage(session=session, project=project, to_stage=target,
+                           reason=form.reason.data or "", user=current_user,
+                           version=int(form.version.data) if form.version.data else None)
+    except ValidationFailed as exc:
+        session.rollback()
+        if from_board:
+            flash(f"“{project.name}”：" + "；".join(exc.fields.values()), "danger")
+            return redirect(url_for(".board"))
+        if "stage" in exc.fields and not target:
+            exc.fields["stage"] = "阶段：请选择目标阶段"
+        apply_errors(form, exc, {"stage": "to_stage", "stage_reason": "reason"})
+        session.refresh(project)
+        return render_template("projects/detail.html",
+                               **_detail_context(session, project, stage_form=form)), 422
+    except VersionConflict as exc:
+        session.rollback()
+        session.refresh(project)
+        conflict = {
+            "rows": [{"field": "stage", "label": "阶段", "differs": True,
+                      "stored": rules.label(rules.STAGES, exc.current.stage),
+                      "submitted": rules.label(rules.STAGES, target)}],
+            "reload_url": url_for(".detail", project_id=project.id),
+            "version": exc.current.version,
+        }
+        return render_template("projects/detail.html", conflict=conflict,
+                               **_detail_context(session, project)), 409
+    flash(f"“{project.name}”已变更为“{rules.label(rules.STAGES, project.stage)}”。", "success")
+    return redirect(back(fallback) if not from_board else fallback)
+
+
+@bp.route("/<int:project_id>/case", methods=["POST"])
+@login_required
+def case(project_id: int):
+    session = get_session()
+    project = service.get_project(session, project_id)
+    form = CaseForm()
+    fallback = url_for(".detail", project_id=project.id)
+    if form.validate_on_submit():
+        try:
+            service.set_case_status(session=session, project=project, status=form.status.data,
+                                    notes=form.notes.data, user=current_user)
+        except ValidationFailed as exc:
+            session.rollback()
+            flash("；".join(exc.fields.values()), "danger")
+        else:
+            flash(f"已更新“{project.name}”的一事一议状态："
+                  f"{rules.label(rules.CASE_STATUSES, project.case_status)}。", "success")
+    return redirect(back(fallback))
+
+
+@bp.route("/<int:project_id>/delete", methods=["POST"])
+@login_required
+def delete(project_id: int):
+    session = get_session()
+    project = service.get_project(session, project_id)
+    service.delete_project(session=session, project=project, user=current_user)
+    flash(f"已将项目“{project.name}”及其跟进记录移入回收站。", "warning")
+    return redirect(url_for(".index"))
+
+
+@bp.route("/<int:project_id>/restore", methods=["POST"])
+@login_required
+def restore(project_id: int):
+    session = get_session()
+    project = service.get_project(session, project_id, include_deleted=True)
+    if project.deleted_at is not None:
+        service.restore_project(session=session, project=project, user=current_user)
+        flash(f"已恢复项目“{project.name}”。", "success")
+    return redirect(url_for(".detail", project_id=project.id))

@@ -1,0 +1,175 @@
+"""Small helpers shared by the list / detail / edit views of every object type.
+
+Nothing here knows a business rule: rules live in crm.rules and crm.services.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import urlsplit
+
+from flask import current_app, render_template, request, url_for
+from sqlmodel import Session, select
+
+from crm import rules
+from crm.models import Enterprise, Park, Project, User
+from crm.services import reference
+from crm.services.errors import ValidationFailed, VersionConflict
+from crm.services.filters import Page, paginate
+
+# --- lists -------------------------------------------------------------------
+
+def page_of(session: Session, filters, stmt=None) -> Page:
+    """One page of a filtered list, the page size from config."""
+    return paginate(session, stmt if stmt is not None else filters.select(),
+                    page=filters.page, per_page=current_app.config["PAGE_SIZE"])
+
+
+def by_id(session: Session, model, ids) -> dict:
+    """Load the rows of ``model`` for ``ids`` in one query (no query per row)."""
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    return {row.id: row for row in session.exec(select(model).where(model.id.in_(ids)))}
+
+
+def all_users(session: Session) -> dict[int, User]:
+    return {u.id: u for u in session.exec(select(User).order_by(User.username))}
+
+
+def light_of(project: Project, today: date | None = None) -> str | None:
+    """The progress light (红黄绿) with the thresholds in config."""
+    created = project.created_at.date() if project.created_at else date.today()
+    return rules.progress_light(
+        stage=project.stage, last_followup=project.last_followup_on,
+        next_due=project.next_due_on, created=created, today=today or date.today(),
+        amber_days=current_app.config["LIGHT_AMBER_DAYS"],
+        red_days=current_app.config["LIGHT_RED_DAYS"])
+
+
+def reference_lists(session: Session) -> dict:
+    """Select lists for filters and forms, one query each."""
+    return {
+        "prefectures": reference.jilin_prefectures(session),
+        "zhejiang": reference.zhejiang_cities(session),
+        "segments": reference.segments(session),
+        "division_names": reference.division_names(session),
+    }
+
+
+# --- forms -------------------------------------------------------------------
+
+def apply_errors(form, exc: ValidationFailed, aliases: dict[str, str] | None = None) -> None:
+    """Show each service message under its field; unknown fields go on top."""
+    form.form_errors = list(getattr(form, "form_errors", []) or [])
+    for field, message in exc.fields.items():
+        name = (aliases or {}).get(field, field)
+        target = getattr(form, name, None) if name in form._fields else None
+        if target is not None:
+            target.errors = list(target.errors or []) + [message]
+        else:
+            form.form_errors.append(message)
+
+
+def form_data(form, skip=("csrf_token", "submit")) -> dict:
+    """A form's values as the service's input dict."""
+    return {name: f.data for name, f in form._fields.items() if name not in skip}
+
+
+def choices(items, value=lambda x: x.code, text=lambda x: x.name, empty: str | None = "—"
+            ) -> dict:
+    """{value: label} for a SelectField (WTForms' shorthand; no tuples)."""
+    out = {"": empty} if empty is not None else {}
+    return out | {str(value(i)): text(i) for i in items}
+
+
+def vocab_choices(vocab: dict, empty: str | None = "—") -> dict:
+    out = {"": empty} if empty is not None else {}
+    return out | {str(k): v for k, v in vocab.items()}
+
+
+def county_choices(session: Session, prefectures) -> dict:
+    """Counties grouped by prefecture (an <optgroup> each)."""
+    groups: dict = {"": "—"}
+    for p in prefectures:
+        groups[p.name] = {c.code: c.name for c in reference.counties_of(session, p.code)}
+    return groups
+
+
+def park_choices(session: Session, names: dict[str, str]) -> dict:
+    groups: dict = {"": "—"}
+    for park in session.exec(select(Park).order_by(Park.city_code, Park.name)):
+        groups.setdefault(names.get(park.city_code, "其他"), {})[str(park.id)] = park.name
+    return groups
+
+
+def enterprise_choices(session: Session, current_id: int | None = None) -> dict:
+    stmt = select(Enterprise.id, Enterprise.name).where(Enterprise.deleted_at.is_(None))
+    rows = list(session.exec(stmt.order_by(Enterprise.name)))
+    if current_id and current_id not in {r[0] for r in rows}:
+        ent = session.get(Enterprise, current_id)
+        if ent is not None:
+            rows.append((ent.id, ent.name))
+    return {"": "—"} | {str(i): n for i, n in rows}
+
+
+def user_choices(users: dict[int, User], empty: str | None = "—") -> dict:
+    out = {"": empty} if empty is not None else {}
+    return out | {str(u.id): u.label for u in users.values() if u.is_active}
+
+
+# --- conflicts ---------------------------------------------------------------
+
+def conflict_rows(exc: VersionConflict, labels: dict[str, str], show) -> list[dict]:
+    """Stored value next to the submitted one, for each submitted field."""
+    rows = []
+    for field, submitted in exc.submitted.items():
+        if field in ("version", "csrf_token", "contacts") or field not in labels:
+            continue
+        stored = getattr(exc.current, field, None)
+        mine, theirs = show(field, submitted), show(field, stored)
+        rows.append({"field": field, "label": labels[field], "stored": theirs,
+                     "submitted": mine, "differs": mine != theirs})
+    return rows
+
+
+def render_conflict(template: str, exc: VersionConflict, labels: dict, show, *,
+                    reload_url: str, **context):
+    """The edit page again, status 409: the stored version beside the user's values,
+    the form keeping the user's values on top of the current version."""
+    conflict = {"rows": conflict_rows(exc, labels, show), "reload_url": reload_url,
+                "version": exc.current.version}
+    form = context.get("form")
+    if form is not None and "version" in form._fields:
+        form.version.data = exc.current.version
+    return render_template(template, conflict=conflict, **context), 409
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """Only redirect to a path on this host."""
+    if target and target.startswith("/") and not target.startswith("//") \
+            and not urlsplit(target).netloc and not urlsplit(target).scheme:
+        return target
+    return fallback
+
+
+def back(fallback: str) -> str:
+    return safe_next(request.form.get("next") or request.args.get("next"), fallback)
+
+
+def list_url(endpoint: str, filters, **override) -> str:
+    return url_for(endpoint, **filters.to_args(**override))
+
+
+def filter_options(session: Session, users: dict[int, User] | None = None) -> dict:
+    """Option lists (value, label) for the filter forms of every list page."""
+    refs = reference_lists(session)
+    jilin = [(d.code, d.name) for d in refs["prefectures"]]
+    return {
+        "jilin_cities": jilin,
+        "all_cities": {"吉林省": jilin, "浙江省": [(d.code, d.name) for d in refs["zhejiang"]]},
+        "zhejiang_cities": [(d.name, d.name) for d in refs["zhejiang"]],
+        "segments": [(s.name, s.name) for s in refs["segments"]],
+        "owners": [(u.id, u.label) for u in (users or all_users(session)).values()],
+        "division_names": refs["division_names"],
+    }
