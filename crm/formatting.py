@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 
 from crm import rules
 
 YI_IN_WAN = Decimal("10000")  # 1亿元 = 10000万元
+# Stored times are UTC; offices read Beijing time.
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 
 def wan(value, digits: int = 2) -> str:
@@ -37,10 +40,17 @@ def cn_date(value) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
+        return local_time(value).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
+
+
+def local_time(value: datetime) -> datetime:
+    """UTC (aware, or naive as SQLite may return it) → Beijing time."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(LOCAL_TZ)
 
 
 def init_app(app: Flask) -> None:

@@ -1,0 +1,25 @@
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+
+from crm import formatting
+
+
+@pytest.mark.parametrize("value, expected", [
+    (None, "—"),
+    (Decimal("5000"), "5,000.00 万元"),
+    (Decimal("9999.99"), "9,999.99 万元"),
+    (Decimal("10000"), "1.00 亿元"),
+    (Decimal("120000"), "12.00 亿元"),
+    (99999.99, "10.00 亿元"),
+])
+def test_money_uses_wan_below_one_yi(value, expected):
+    assert formatting.money(value) == expected
+
+
+def test_times_are_shown_in_beijing_time():
+    utc = datetime(2026, 11, 25, 16, 30, tzinfo=UTC)
+    assert formatting.cn_date(utc) == "2026-11-26 00:30"
+    assert formatting.cn_date(utc.replace(tzinfo=None)) == "2026-11-26 00:30"
+    assert formatting.cn_date(date(2026, 1, 2)) == "2026-01-02"
