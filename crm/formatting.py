@@ -30,10 +30,14 @@ def yi(value, digits: int = 2) -> str:
 
 
 def money(value) -> str:
-    """亿元 from 1亿 upwards, else 万元, as the office writes them."""
+    """亿元 from 1亿 upwards when that loses nothing (a whole number of 0.01亿),
+    else 万元: 99999.99万 must never be shown as a rounded '10.00 亿元'."""
     if value is None or value == "":
         return "—"
-    return yi(value) if abs(Decimal(str(value))) >= YI_IN_WAN else wan(value)
+    amount = Decimal(str(value))
+    if abs(amount) >= YI_IN_WAN and amount % 100 == 0:
+        return yi(amount)
+    return wan(amount)
 
 
 def cn_date(value) -> str:

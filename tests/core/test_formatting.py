@@ -12,9 +12,11 @@ from crm import formatting
     (Decimal("9999.99"), "9,999.99 万元"),
     (Decimal("10000"), "1.00 亿元"),
     (Decimal("120000"), "12.00 亿元"),
-    (99999.99, "10.00 亿元"),
+    (Decimal("125000"), "12.50 亿元"),
+    (99999.99, "99,999.99 万元"),          # never rounded up to the 一事一议 line
+    (Decimal("123456.78"), "123,456.78 万元"),
 ])
-def test_money_uses_wan_below_one_yi(value, expected):
+def test_money_in_wan_or_yi_without_rounding(value, expected):
     assert formatting.money(value) == expected
 
 
