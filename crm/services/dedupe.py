@@ -11,7 +11,13 @@ from crm import rules
 from crm.models import Contact, Enterprise, FollowUp, Project, User
 from crm.services import audit, permissions, records
 from crm.services.errors import ValidationFailed
-from crm.tabular.names import DUPLICATE_SCORE, NameMatch, best_matches, normalize_name
+from crm.tabular.names import (
+    DUPLICATE_SCORE,
+    NameMatch,
+    best_matches,
+    match_keys,
+    normalize_name,
+)
 
 
 @dataclass
@@ -30,7 +36,7 @@ class EnterpriseIndex:
     def __init__(self, session: Session):
         self.by_code: dict[str, Enterprise] = {}
         self.by_key: dict[str, Enterprise] = {}
-        self.names: list[tuple[int, str]] = []
+        self.keys: dict[int, str] = {}  # id → normalised name, for fuzzy matching
         self.by_id: dict[int, Enterprise] = {}
         for enterprise in session.exec(select(Enterprise)):
             self.add(enterprise)
@@ -43,7 +49,8 @@ class EnterpriseIndex:
         key = normalize_name(enterprise.name)
         self.by_key.setdefault(key, enterprise)
         self.by_id[enterprise.id] = enterprise
-        self.names.append((enterprise.id, enterprise.name))
+        if key:
+            self.keys[enterprise.id] = key
 
     def check(self, name: str | None, credit_code: str | None) -> Verdict:
         if credit_code and credit_code in self.by_code:
@@ -55,9 +62,9 @@ class EnterpriseIndex:
         if found is not None and not (credit_code and found.credit_code):
             return Verdict(found, f"与已有企业“{found.name}”名称相同")
         similar = [
-            m
-            for m in best_matches(name or "", self.names, threshold=DUPLICATE_SCORE)
-            if not (credit_code and self.by_id[m.key].credit_code)
+            NameMatch(i, self.by_id[i].name, score)
+            for i, score in match_keys(key, self.keys, threshold=DUPLICATE_SCORE)
+            if not (credit_code and self.by_id[i].credit_code)
         ]
         return Verdict(similar=similar)
 

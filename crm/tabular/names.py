@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -40,6 +40,7 @@ _SUFFIXES = (
     "ltd",
     "co",
 )
+_SUFFIXES_LONGEST_FIRST = tuple(sorted(_SUFFIXES, key=len, reverse=True))
 _GROUP_MARK = re.compile(r"\(集团\)|\(group\)")
 _PUNCT = re.compile(r"[\s()\[\]{}【】<>《》\"'“”‘’,，.。、·&\-_/]+")
 
@@ -57,7 +58,7 @@ def normalize_name(name: str | None) -> str:
     while changed:
         changed = False
         bare = text.rstrip(" .,")
-        for suffix in sorted(_SUFFIXES, key=len, reverse=True):
+        for suffix in _SUFFIXES_LONGEST_FIRST:
             if bare.endswith(suffix) and len(bare) > len(suffix) + 1:
                 text, changed = bare[: -len(suffix)], True
                 break
@@ -80,6 +81,23 @@ class NameMatch:
     key: object  # whatever identifies the candidate (an id)
     name: str
     score: float
+
+
+def match_keys(
+    query_key: str,
+    choices: Mapping[object, str],
+    *,
+    threshold: float = DUPLICATE_SCORE,
+    limit: int = 5,
+) -> list[tuple[object, float]]:
+    """Like :func:`best_matches` for keys already normalised: ``choices`` maps
+    an id to its normalised name (kept by callers that check many rows)."""
+    if not query_key:
+        return []
+    found = process.extract(
+        query_key, choices, scorer=fuzz.ratio, score_cutoff=threshold, limit=limit
+    )
+    return [(key, float(score)) for _, score, key in found]
 
 
 def best_matches(
