@@ -12,13 +12,22 @@ extra plugin).
 
 All user text reaches the page as JSON data and is HTML-escaped in JS
 (``zsEsc``) before it is put into a popup.
+
+Why ``RawRender``: folium's ``MacroElement.render`` wraps each rendered
+snippet in ``branca.element.Element(text)``, which compiles the *output* as a
+new Jinja template. With user data inside that is template injection (a
+project named ``{{ ... }}`` is evaluated, ``{% x %}`` crashes the page), and
+lexing megabytes of row data costs a quarter of a second at 20,000 projects.
+Our elements hand their output over verbatim instead; ``js_json`` also
+escapes Jinja delimiters as a second line of defence.
 """
 
 from __future__ import annotations
 
 import json
+import re
 
-from branca.element import MacroElement
+from branca.element import Element, Figure, MacroElement
 from folium.elements import JSCSSMixin
 from folium.map import Layer
 from folium.template import Template
@@ -33,10 +42,41 @@ def js_json(value) -> str:
     for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
                     ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
         text = text.replace(ch, esc)
-    return text
+    # "{{", "{%", "{#" can only occur inside JSON strings: escape the brace.
+    return _JINJA_OPEN.sub("\\\\u007b", text)
 
 
-class MapStyle(MacroElement):
+_JINJA_OPEN = re.compile(r"\{(?=[{%#])")
+
+
+class _Verbatim(Element):
+    """Already-rendered text, returned as is (never compiled as a template)."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs) -> str:
+        return self.text
+
+
+class RawRender(MacroElement):
+    """MacroElement.render, but the macros' output is passed on verbatim."""
+
+    def render(self, **kwargs):
+        figure = self.get_root()
+        assert isinstance(figure, Figure), "render inside a Figure"
+        module = self._template.module.__dict__
+        for part in ("header", "html", "script"):
+            macro = module.get(part)
+            if macro is not None:
+                getattr(figure, part).add_child(_Verbatim(macro(self, kwargs)),
+                                                name=self.get_name())
+        for child in self._children.values():
+            child.render(**kwargs)
+
+
+class MapStyle(RawRender):
     """CSS for our markers and legend, plus the shared JS helpers."""
 
     _template = Template("""
@@ -54,7 +94,11 @@ class MapStyle(MacroElement):
                    border-right: 9px solid transparent; border-bottom: 16px solid #00838f; }
         .zs-legend { background: rgba(255,255,255,.92); padding: 6px 10px; border-radius: 4px;
                      box-shadow: 0 1px 4px rgba(0,0,0,.3); font-size: 12px; line-height: 18px;
-                     max-width: 220px; }
+                     max-width: 260px; }
+        .zs-legend .zs-grid3 { display: grid; grid-template-columns: repeat(3, auto);
+                               column-gap: 6px; }
+        .zs-legend .zs-grid2 { display: grid; grid-template-columns: repeat(2, auto);
+                               column-gap: 6px; }
         .zs-legend h6 { font-size: 12px; font-weight: bold; margin: 4px 0 2px; }
         .zs-legend i { display: inline-block; width: 14px; height: 12px; margin-right: 6px;
                        vertical-align: middle; border: 1px solid #999; }
@@ -63,6 +107,8 @@ class MapStyle(MacroElement):
         .zs-popup dd { margin-left: 5.5em; margin-bottom: 2px; }
         .zs-popup .zs-approx-note { color: #b26a00; }
         .leaflet-container.zs-blank { background: #eef3f7; }
+        .leaflet-control-layers-expanded { font-size: 12px; line-height: 1.3;
+                                           max-height: calc(100% - 30px); overflow-y: auto; }
         .zs-boundary-label { background: none; border: none; box-shadow: none; font-size: 12px;
                              color: #333; text-shadow: 0 0 3px #fff; }
         </style>
@@ -87,7 +133,7 @@ class MapStyle(MacroElement):
         self.blank = blank
 
 
-class BoundaryLayer(Layer):
+class BoundaryLayer(Layer, RawRender):
     """Polygons from a pre-serialised GeoJSON string (cached per process, so a
     render does not re-encode 300 KB of coordinates), styled and labelled per
     feature ``code`` with values computed for this render."""
@@ -124,7 +170,7 @@ class BoundaryLayer(Layer):
         self.interactive = interactive
 
 
-class ProjectCluster(JSCSSMixin, MacroElement):
+class ProjectCluster(JSCSSMixin, RawRender):
     """The shared cluster group and the row → marker function.
 
     Row layout (see ``maps.render.project_rows``):
@@ -176,7 +222,7 @@ class ProjectCluster(JSCSSMixin, MacroElement):
                                       asset_base)
 
 
-class SegmentLayer(Layer):
+class SegmentLayer(Layer, RawRender):
     """One industry-chain segment: a toggle in the layer control whose markers
     live in the shared ProjectCluster."""
 
@@ -202,7 +248,7 @@ class SegmentLayer(Layer):
         self.cluster = cluster
 
 
-class PointLayer(Layer):
+class PointLayer(Layer, RawRender):
     """A small point layer (enterprises, parks): rows [lat, lon, css, title, html]."""
 
     _template = Template("""
@@ -226,7 +272,7 @@ class PointLayer(Layer):
         self.size = int(size)
 
 
-class FitOnAdd(MacroElement):
+class FitOnAdd(RawRender):
     """Zoom to ``bounds`` when ``layer`` is switched on (the 吉浙 layer spans
     two provinces 2,000 km apart)."""
 
@@ -244,13 +290,13 @@ class FitOnAdd(MacroElement):
         self.bounds = js_json(bounds)
 
 
-class Legend(MacroElement):
+class Legend(RawRender):
     """A Leaflet control with pre-rendered (escaped) HTML."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
         (function () {
-            var legend = L.control({position: "bottomright"});
+            var legend = L.control({position: "bottomleft"});
             legend.onAdd = function () {
                 var div = L.DomUtil.create("div", "zs-legend");
                 div.innerHTML = {{ this.html }};
