@@ -20,6 +20,8 @@ BLUEPRINTS = [
     "crm.api.views",
     "crm.map.views",
     "crm.io.views",
+    "crm.stats.views",
+    "crm.stats.api",
     "crm.errors",
 ]
 

@@ -230,3 +230,120 @@ JILIN_CODE_RE = re.compile(r"^22\d{4}$")
 
 def is_jilin_prefecture_code(code: str | None) -> bool:
     return bool(code) and bool(JILIN_CODE_RE.match(code)) and code.endswith("00")
+
+
+# --- 政策匹配: the numbers in 吉政办发〔2023〕10号 ------------------------------
+# Amounts are in 万元. "超过" (exceeds) excludes the amount itself: revenue of exactly
+# 10000万元 has not "超过1亿元". "以上" includes it (see is_case_by_case above).
+POLICY_DOC = "吉政办发〔2023〕10号"
+
+# Measure 5 (鼓励企业壮大规模): first year revenue (年产值/主营收入) exceeding
+# 1亿 / 5亿 / 10亿元 earns a one-off 30 / 50 / 100万元 reward. (threshold, reward), ascending.
+REVENUE_REWARD_TIERS_WAN: list[tuple[Decimal, Decimal]] = [
+    (Decimal("10000"), Decimal("30")),
+    (Decimal("50000"), Decimal("50")),
+    (Decimal("100000"), Decimal("100")),
+]
+
+
+def revenue_tier(revenue_wan) -> int:
+    """How many of measure 5's thresholds ``revenue_wan`` strictly exceeds (0–3).
+    超过 excludes the amount: 10000 → 0, 10000.01 → 1."""
+    if revenue_wan is None:
+        return 0
+    revenue = Decimal(str(revenue_wan))
+    return sum(1 for threshold, _reward in REVENUE_REWARD_TIERS_WAN if revenue > threshold)
+
+
+def revenue_reward(revenue_wan) -> tuple[Decimal, Decimal] | None:
+    """(threshold, reward) of the highest measure-5 tier exceeded, or None."""
+    tier = revenue_tier(revenue_wan)
+    return REVENUE_REWARD_TIERS_WAN[tier - 1] if tier else None
+
+
+# Measure 1 (支持关键技术攻关) names these chain segments.
+KEY_TECHNOLOGY_SEGMENTS = frozenset({"核心光电子器件", "高端芯片", "半导体激光雷达", "面发射激光器",
+                                     "忆阻器"})
+
+# Measure 2 (支持企业研发创新): R&D subsidy up to 100万元 (最高不超过).
+RD_SUBSIDY_CAP_WAN = Decimal("100")
+# Measure 3 (支持科技成果转化): a share of the technology contract, up to 200万元.
+TECH_TRANSFER_CAP_WAN = Decimal("200")
+
+# Measure 7 (加大技术改造支持): equipment investment of a technical-upgrade project
+# exceeding 500万元 (超过: 500 itself does not qualify).
+TECH_UPGRADE_EQUIPMENT_MIN_WAN = Decimal("500")
+
+
+def tech_upgrade_qualifies(equipment_investment_wan) -> bool:
+    if equipment_investment_wan is None:
+        return False
+    return Decimal(str(equipment_investment_wan)) > TECH_UPGRADE_EQUIPMENT_MIN_WAN
+
+
+# Measure 8 (实施贴息补助): "自2023年起连续3年" — new bank loans in 2023, 2024 and 2025,
+# interest subsidy up to 100万元.
+LOAN_INTEREST_CAP_WAN = Decimal("100")
+LOAN_INTEREST_YEARS = (2023, 2025)  # first and last year, both included
+
+
+def loan_interest_subsidy_open(year: int) -> bool:
+    first, last = LOAN_INTEREST_YEARS
+    return first <= year <= last
+
+
+# Measure 12 (支持企业上市): 1000万元 for a listing (domestic or abroad) or a
+# back-door listing that moves registration and tax domicile to Jilin.
+LISTING_REWARD_WAN = Decimal("1000")
+
+# Measure 17 (开展精准靶向招商): each city may reward investors and introducers by
+# actual investment (a CityRewardRule: rate percent, optional cap); investment of
+# 10亿元以上 is 一事一议 (is_case_by_case, with the admin-set line).
+
+
+def estimated_city_reward(actual_investment_wan, rate_percent, cap_wan=None) -> Decimal:
+    """actual investment × rate%, at most the cap (no cap when None), to 0.01万元."""
+    if actual_investment_wan is None or rate_percent is None:
+        return Decimal("0.00")
+    reward = Decimal(str(actual_investment_wan)) * Decimal(str(rate_percent)) / Decimal("100")
+    if cap_wan is not None:
+        reward = min(reward, Decimal(str(cap_wan)))
+    return reward.quantize(Decimal("0.01"))
+
+
+# --- 统计指标 (the office's indicators, crm.services.stats) --------------------
+# Every rate is a share of projects in the filtered set (live, not deleted); a rate
+# whose denominator is 0 is None (shown "—"), never 0 %.
+STARTED_OR_LATER = {"started", "producing"}
+
+
+def rate(numerator, denominator) -> Decimal | None:
+    """numerator / denominator as a percentage with one decimal, None when nothing to divide."""
+    if not denominator:
+        return None
+    return (Decimal(str(numerator)) * 100 / Decimal(str(denominator))).quantize(Decimal("0.1"))
+
+
+INDICATORS = {
+    "signing_rate": "签约率",
+    "fulfilment_rate": "履约率（落地率）",
+    "start_rate": "开工率",
+    "production_rate": "投产率",
+    "funding_rate": "资金到位率",
+}
+INDICATOR_DEFINITIONS = {
+    # 签约率: projects now at 签约/开工/投产 ÷ all projects except those 终止 (dropped);
+    # a dropped lead never was a realistic candidate, a paused one still is.
+    "signing_rate": "处于签约、开工、投产阶段的项目数 ÷ 未终止的项目总数",
+    # 履约率/落地率, from the stage history: of the projects that ever reached 签约
+    # (or later), the share that went on to reach 开工 (or later) — a contract that
+    # was honoured, even if the project was later paused or dropped.
+    "fulfilment_rate": ("曾签约的项目中后来开工（或投产）的项目数 ÷ 曾签约的项目数"
+                        "（按阶段变更记录）"),
+    # 开工率 / 投产率, a snapshot of current stages among signed-or-later projects.
+    "start_rate": "当前处于开工、投产阶段的项目数 ÷ 当前处于签约、开工、投产阶段的项目数",
+    "production_rate": "当前处于投产阶段的项目数 ÷ 当前处于签约、开工、投产阶段的项目数",
+    # 资金到位率: 到位资金 entries (FundArrival) ÷ planned investment of the projects
+    # now at 签约/开工/投产 (funds only arrive for signed projects).
+    "funding_rate": "到位资金合计 ÷ 签约及以后阶段项目的计划投资额合计",
+}

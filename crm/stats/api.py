@@ -1,0 +1,70 @@
+"""JSON for statistics and policy matching, under /api/v1 with the API's bearer tokens.
+
+GET /api/v1/stats                       the statistics page's figures (same list filters)
+GET /api/v1/projects/<id>/policies      可能适用的政策 of a project
+GET /api/v1/enterprises/<id>/policies   可能适用的政策 of an enterprise
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, jsonify, request
+
+from crm.db import get_session
+from crm.extensions import csrf
+from crm.services import enterprises, policy, projects
+from crm.services import stats as stats_service
+from crm.services.filters import ProjectFilters
+
+try:  # the API's bearer-token check (crm/api/auth.py)
+    from crm.api.auth import api_user, authenticate
+except ImportError:  # pragma: no cover - only while crm/api/auth.py is not yet on main
+    from crm.services import users as _users
+
+    def authenticate():
+        scheme, _, token = request.headers.get("Authorization", "").strip().partition(" ")
+        user = (_users.user_for_token(get_session(), token.strip())
+                if scheme.lower() == "bearer" and token.strip() else None)
+        if user is None:
+            return jsonify({"error": "访问令牌无效或缺失。"}), 401
+        g.api_user = user
+        return None
+
+    def api_user():
+        return g.api_user
+
+
+bp = Blueprint("stats_api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # bearer tokens only, as the main API blueprint
+bp.before_request(authenticate)
+
+
+@bp.get("/stats")
+def stats():
+    filters = ProjectFilters.from_args(request.args)
+    user = api_user()
+    if "city_code" not in request.args and user.role == "city" and user.city_code:
+        filters.city_code = user.city_code
+    return jsonify(stats_service.as_json(stats_service.compute(get_session(), filters)))
+
+
+@bp.get("/projects/<int:project_id>/policies")
+def project_policies(project_id: int):
+    session = get_session()
+    project = projects.get_project(session, project_id)
+    body = policy.match_project(session, project).as_json()
+    estimate = policy.estimated_reward(session, project)
+    body["project_id"] = project.id
+    body["estimated_reward"] = None if estimate is None else {
+        "amount_wan": float(estimate[0]), "city_code": estimate[1].city_code,
+        "rate_percent": float(estimate[1].rate_percent),
+        "cap_wan": float(estimate[1].cap_wan) if estimate[1].cap_wan is not None else None}
+    return jsonify(body)
+
+
+@bp.get("/enterprises/<int:enterprise_id>/policies")
+def enterprise_policies(enterprise_id: int):
+    session = get_session()
+    enterprise = enterprises.get_enterprise(session, enterprise_id)
+    body = policy.match_enterprise(session, enterprise).as_json()
+    body["enterprise_id"] = enterprise.id
+    return jsonify(body)
