@@ -1,5 +1,332 @@
-"""Blueprint for the api area."""
+"""JSON API, /api/v1: enterprises, projects and follow-ups over bearer tokens.
 
-from flask import Blueprint
+Every rule lives in the services (crm/services/*); this module only turns HTTP
+into service calls and service results and errors into JSON:
+
+* 400 malformed JSON / body not an object; 401 no or bad token; 403 Forbidden;
+  404 NotFound; 409 stale ``version`` (with ``current``); 422 field errors.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, jsonify, request, url_for
+from pydantic import BaseModel
+from sqlmodel import Field, Session, SQLModel, select
+
+from crm.api.auth import api_user, authenticate
+from crm.db import get_session
+from crm.extensions import csrf
+from crm.models import (
+    Contact,
+    Enterprise,
+    EnterpriseCreate,
+    EnterprisePublic,
+    EnterpriseUpdate,
+    FollowUp,
+    FollowUpCreate,
+    Project,
+    ProjectCreate,
+)
+from crm.models.followup import FollowUpPublic, FollowUpUpdate
+from crm.models.project import PROJECT_LABELS, ProjectPublic, ProjectUpdate
+from crm.services import enterprises, filters, followups, permissions, projects
+from crm.services.errors import ServiceError, ValidationFailed, VersionConflict
+from crm.services.validation import parse
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # bearer tokens, never cookies: nothing for CSRF to protect
+
+DEFAULT_PER_PAGE = 50
+MAX_PER_PAGE = 500
+# Integers in query strings and paths beyond this are refused (database integer range).
+MAX_INT = 2**31 - 1
+PUBLIC_ENDPOINTS = {"api.openapi"}
+
+
+class StageMove(SQLModel):
+    """Body of POST /projects/<id>/stage."""
+
+    stage: str = Field(description="目标阶段（代码或中文名称）")
+    reason: str = Field(default="", max_length=2000, description="阶段说明；搁置、终止须填写")
+    version: int | None = Field(default=None, description="客户端所见版本；过期时返回 409")
+
+
+STAGE_MOVE_LABELS = {"stage": PROJECT_LABELS["stage"], "reason": PROJECT_LABELS["stage_reason"],
+                     "version": PROJECT_LABELS["version"]}
+
+
+# --- the three kinds ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Kind:
+    name: str  # URL segment: enterprises / projects / followups
+    label: str  # Chinese, for messages and the OpenAPI document
+    model: type
+    create_schema: type[BaseModel]
+    update_schema: type[BaseModel]
+    public_schema: type[BaseModel]
+    filters: type[filters.ListFilters]
+    get: Callable[..., Any]
+    create: Callable[..., Any]
+    update: Callable[..., Any]
+    delete: Callable[..., Any]
+    restore: Callable[..., Any]
+
+
+KINDS: dict[str, Kind] = {
+    "enterprises": Kind(
+        "enterprises", "企业", Enterprise, EnterpriseCreate, EnterpriseUpdate, EnterprisePublic,
+        filters.EnterpriseFilters, enterprises.get_enterprise,
+        lambda s, data, user: enterprises.create_enterprise(session=s, data=data, user=user),
+        lambda s, obj, data, user: enterprises.update_enterprise(
+            session=s, enterprise=obj, data=data, user=user),
+        lambda s, obj, user: enterprises.delete_enterprise(session=s, enterprise=obj, user=user),
+        lambda s, obj, user: enterprises.restore_enterprise(session=s, enterprise=obj, user=user),
+    ),
+    "projects": Kind(
+        "projects", "项目", Project, ProjectCreate, ProjectUpdate, ProjectPublic,
+        filters.ProjectFilters, projects.get_project,
+        lambda s, data, user: projects.create_project(session=s, data=data, user=user),
+        lambda s, obj, data, user: projects.update_project(
+            session=s, project=obj, data=data, user=user),
+        lambda s, obj, user: projects.delete_project(session=s, project=obj, user=user),
+        lambda s, obj, user: projects.restore_project(session=s, project=obj, user=user),
+    ),
+    "followups": Kind(
+        "followups", "跟进记录", FollowUp, FollowUpCreate, FollowUpUpdate, FollowUpPublic,
+        filters.FollowUpFilters, followups.get_followup,
+        lambda s, data, user: followups.create_followup(session=s, data=data, user=user),
+        lambda s, obj, data, user: followups.update_followup(
+            session=s, followup=obj, data=data, user=user),
+        lambda s, obj, user: followups.delete_followup(session=s, followup=obj, user=user),
+        lambda s, obj, user: followups.restore_followup(session=s, followup=obj, user=user),
+    ),
+}
+KIND_OF_MODEL = {kind.model: kind for kind in KINDS.values()}
+
+
+# --- serialisation -----------------------------------------------------------------
+
+def serialize(session: Session, obj) -> dict:
+    return serialize_many(session, [obj])[0]
+
+
+def serialize_many(session: Session, objs: list) -> list[dict]:
+    if not objs:
+        return []
+    kind = KIND_OF_MODEL[type(objs[0])]
+    if kind.model is Enterprise:
+        contacts = contacts_by_enterprise(session, [o.id for o in objs])
+        return [EnterprisePublic.model_validate(
+            {**o.model_dump(), "contacts": [c.model_dump(exclude={"id", "enterprise_id"})
+                                            for c in contacts.get(o.id, [])]}
+        ).model_dump(mode="json") for o in objs]
+    return [kind.public_schema.model_validate(o.model_dump()).model_dump(mode="json")
+            for o in objs]
+
+
+def contacts_by_enterprise(session: Session, ids: list[int]) -> dict[int, list[Contact]]:
+    out: dict[int, list[Contact]] = {}
+    stmt = select(Contact).where(Contact.enterprise_id.in_(ids)).order_by(Contact.id)
+    for contact in session.exec(stmt):
+        out.setdefault(contact.enterprise_id, []).append(contact)
+    return out
+
+
+# --- request helpers ---------------------------------------------------------------
+
+class BadRequest(Exception):
+    """400 with a Chinese message (malformed JSON, body not an object)."""
+
+
+def json_body() -> dict:
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        raise BadRequest("请求体为空：应为 JSON 对象。")
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise BadRequest("请求体不是有效的 JSON。") from None
+    if not isinstance(data, dict):
+        raise BadRequest("请求体应为 JSON 对象（{...}）。")
+    return data
+
+
+def query_int(name: str, default: int, low: int, high: int) -> int:
+    """An integer query parameter; outside [low, high] is clamped, junk is a 422."""
+    raw = request.args.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValidationFailed({name: f"{name}：应为整数"}) from None
+    return max(low, min(value, high))
+
+
+def check_query_ints(filter_cls) -> None:
+    """Integer filters out of the database range would overflow the driver: 422."""
+    errors = {}
+    for name in integer_filter_names(filter_cls):
+        raw = request.args.get(name)
+        if raw is None or raw.strip() == "":
+            continue
+        try:
+            value = int(raw)
+        except ValueError:
+            errors[name] = f"{filter_cls.LABELS.get(name, name)}：应为整数"
+            continue
+        if not 0 <= value <= MAX_INT:
+            errors[name] = f"{filter_cls.LABELS.get(name, name)}：超出范围"
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def integer_filter_names(filter_cls) -> list[str]:
+    from dataclasses import fields
+
+    return [f.name for f in fields(filter_cls)
+            if "int" in str(f.type) and f.name != "page"]
+
+
+def load(kind: Kind, obj_id: int, *, include_deleted: bool = False):
+    if obj_id > MAX_INT:
+        return kind.get(get_session(), None)  # raises NotFound
+    return kind.get(get_session(), obj_id, include_deleted=include_deleted)
+
+
+def project_of(session: Session, obj) -> Project | None:
+    if isinstance(obj, FollowUp) and obj.project_id is not None:
+        return session.get(Project, obj.project_id)
+    return None
+
+
+# --- errors ------------------------------------------------------------------------
+
+@bp.before_request
+def _authenticate():
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    return authenticate()
+
+
+@bp.errorhandler(BadRequest)
+def _bad_request(exc: BadRequest):
+    get_session().rollback()
+    return jsonify({"error": str(exc)}), 400
+
+
+@bp.errorhandler(VersionConflict)
+def _conflict(exc: VersionConflict):
+    session = get_session()
+    session.rollback()  # whatever was half-applied goes; ``current`` is what is stored
+    session.refresh(exc.current)
+    return jsonify({"error": str(exc), "current": serialize(session, exc.current)}), 409
+
+
+@bp.errorhandler(ServiceError)
+def _service_error(exc: ServiceError):
+    get_session().rollback()
+    body = {"error": str(exc)}
+    if isinstance(exc, ValidationFailed):
+        body["fields"] = exc.fields
+    return jsonify(body), exc.status
+
+
+# --- endpoints ---------------------------------------------------------------------
+
+def list_view(kind: Kind):
+    def view():
+        session = get_session()
+        check_query_ints(kind.filters)
+        per_page = query_int("per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
+        page = query_int("page", 1, 1, MAX_INT // MAX_PER_PAGE)
+        flt = kind.filters.from_args(request.args)
+        result = filters.paginate(session, flt.select(), page=page, per_page=per_page)
+        return jsonify({"items": serialize_many(session, result.items), "total": result.total,
+                        "page": page, "per_page": per_page})
+    return view
+
+
+def create_view(kind: Kind):
+    def view():
+        session = get_session()
+        obj = kind.create(session, json_body(), api_user())
+        response = jsonify(serialize(session, obj))
+        response.status_code = 201
+        response.headers["Location"] = url_for(f"api.{kind.name}_get", obj_id=obj.id)
+        return response
+    return view
+
+
+def get_view(kind: Kind):
+    def view(obj_id: int):
+        session = get_session()
+        return jsonify(serialize(session, load(kind, obj_id)))
+    return view
+
+
+def update_view(kind: Kind):
+    def view(obj_id: int):
+        session = get_session()
+        data = json_body()
+        obj = kind.update(session, load(kind, obj_id), data, api_user())
+        return jsonify(serialize(session, obj))
+    return view
+
+
+def delete_view(kind: Kind):
+    def view(obj_id: int):
+        session = get_session()
+        kind.delete(session, load(kind, obj_id), api_user())
+        return "", 204
+    return view
+
+
+def restore_view(kind: Kind):
+    def view(obj_id: int):
+        session = get_session()
+        obj = load(kind, obj_id, include_deleted=True)
+        user = api_user()
+        if obj.deleted_at is None:  # nothing to restore: answer as restored, change nothing
+            permissions.require(permissions.can_edit(user, obj, project_of(session, obj)))
+        else:
+            kind.restore(session, obj, user)
+        return jsonify(serialize(session, obj))
+    return view
+
+
+for _kind in KINDS.values():
+    _base = f"/{_kind.name}"
+    bp.add_url_rule(_base, f"{_kind.name}_list", list_view(_kind), methods=["GET"])
+    bp.add_url_rule(_base, f"{_kind.name}_create", create_view(_kind), methods=["POST"])
+    bp.add_url_rule(f"{_base}/<int:obj_id>", f"{_kind.name}_get", get_view(_kind),
+                    methods=["GET"])
+    bp.add_url_rule(f"{_base}/<int:obj_id>", f"{_kind.name}_update", update_view(_kind),
+                    methods=["PATCH"])
+    bp.add_url_rule(f"{_base}/<int:obj_id>", f"{_kind.name}_delete", delete_view(_kind),
+                    methods=["DELETE"])
+    bp.add_url_rule(f"{_base}/<int:obj_id>/restore", f"{_kind.name}_restore",
+                    restore_view(_kind), methods=["POST"])
+
+
+@bp.post("/projects/<int:obj_id>/stage")
+def projects_stage(obj_id: int):
+    session = get_session()
+    move = parse(StageMove, json_body(), STAGE_MOVE_LABELS)
+    project = load(KINDS["projects"], obj_id)
+    projects.move_stage(session=session, project=project, to_stage=move.stage,
+                        reason=move.reason, user=api_user(), version=move.version)
+    return jsonify(serialize(session, project))
+
+
+@bp.get("/openapi.json")
+def openapi():
+    from crm.api.openapi import build_document
+
+    return jsonify(build_document())

@@ -58,18 +58,20 @@ def update_enterprise(*, session: Session, enterprise: Enterprise, data: dict, u
     current = audit.snapshot(enterprise, ENTERPRISE_LABELS.keys() & vars(enterprise).keys())
     _validate(session, {**current, **values}, existing_id=enterprise.id)
     changes = records.apply_changes(enterprise, values)
+    version_bumped = bool(changes)
     before = (enterprise.jizhe, enterprise.city_code)
     _derive(session, enterprise)
     if before != (enterprise.jizhe, enterprise.city_code):
         changes.update({"jizhe": [before[0], enterprise.jizhe],
                         "city_code": [before[1], enterprise.city_code]})
     if payload.contacts is not None:
-        old = [c.model_dump() for c in contacts_of(session, enterprise.id)]
+        old = [ContactBase.model_validate(c.model_dump()).model_dump()
+               for c in contacts_of(session, enterprise.id)]
         new = [ContactBase.model_validate(c).model_dump() for c in payload.contacts]
         if old != new:
             _replace_contacts(session, enterprise, payload.contacts)
             changes["contacts"] = [old, new]
-            if "version" not in changes:
+            if not version_bumped:  # one save, one new version
                 enterprise.version += 1
     if changes:
         audit.record(session, user=user, action="update", obj=enterprise, changes=changes,

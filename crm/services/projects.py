@@ -79,6 +79,8 @@ def update_project(*, session: Session, project: Project, data: dict, user: User
     if changes:
         audit.record(session, user=user, action="update", obj=project, changes=changes,
                      summary=project.name)
+    if to_stage:
+        to_stage = rules.code_for_label(rules.STAGES, to_stage) or to_stage
     if to_stage and to_stage != project.stage:
         _move(session, project, to_stage, reason or "", user)
     if case:
@@ -99,6 +101,7 @@ def move_stage(*, session: Session, project: Project, to_stage: str, reason: str
 
 
 def _move(session: Session, project: Project, to_stage: str, reason: str, user: User) -> None:
+    to_stage = rules.code_for_label(rules.STAGES, to_stage) or to_stage  # 签约 → signed
     if to_stage not in rules.STAGES:
         raise ValidationFailed({"stage": "阶段：未知阶段"})
     if not rules.can_move_stage(project.stage, to_stage):

@@ -8,7 +8,7 @@ from sqlmodel import Session
 from crm.models import User
 from crm.models.base import utcnow
 from crm.services import audit
-from crm.services.errors import NotFound, VersionConflict
+from crm.services.errors import NotFound, ValidationFailed, VersionConflict
 
 
 def get_live(session: Session, model, obj_id, what: str, *, include_deleted: bool = False):
@@ -20,8 +20,20 @@ def get_live(session: Session, model, obj_id, what: str, *, include_deleted: boo
 
 def check_version(obj, submitted_version: int | None, submitted: dict) -> None:
     """A save based on an older version is refused, never silently applied."""
-    if submitted_version is not None and int(submitted_version) != obj.version:
+    if submitted_version is None:
+        return
+    if isinstance(submitted_version, bool) or not _is_integer(submitted_version):
+        raise ValidationFailed({"version": "版本：应为整数"})
+    if int(submitted_version) != obj.version:
         raise VersionConflict(obj, submitted)
+
+
+def _is_integer(value) -> bool:
+    """1, "1" and 1.0 are versions; "abc", 1.5, [1] are not (a 422, never a 500)."""
+    try:
+        return int(value) == float(value)
+    except (TypeError, ValueError, OverflowError):
+        return False
 
 
 def apply_changes(obj, values: dict) -> dict:
