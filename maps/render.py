@@ -26,6 +26,7 @@ from maps.layers import (
     BoundaryLayer,
     FitOnAdd,
     Legend,
+    LineLayer,
     MapStyle,
     PointLayer,
     ProjectCluster,
@@ -238,9 +239,13 @@ def _boundary_json(kind: str, gcj02: bool) -> str:
         simpler = shapely.coverage_simplify(geo.counties().geometry.values, 0.004)
         lines = shapely.line_merge(shapely.union_all(shapely.boundary(simpler)))
         gdf = gpd.GeoDataFrame({"code": [""], "name": [""]}, geometry=[lines], crs=geo.CRS)
+    elif kind == "prefecture":
+        # A little coarser than the stored outlines (0.002): invisible at the
+        # zooms a province map is read at, 70 KB less on every page.
+        gdf = geo.prefectures()[["code", "name", "geometry"]].copy()
+        gdf["geometry"] = shapely.coverage_simplify(gdf.geometry.values, 0.003)
     else:
-        source = {"prefecture": geo.prefectures, "zhejiang": geo.zhejiang_outline}[kind]()
-        gdf = source[["code", "name", "geometry"]].copy()
+        gdf = geo.zhejiang_outline()[["code", "name", "geometry"]].copy()
     geoms = gdf.geometry.values
     if gcj02:
         geoms = geometry_to_gcj02(geoms)
@@ -354,15 +359,17 @@ def project_rows(placed: pd.DataFrame, pt) -> tuple[list, list[str]]:
     stage_index = {s: i for i, s in enumerate(STAGE_COLOURS)}
     lon, lat = pt(placed["plot_lon"].to_numpy(float), placed["plot_lat"].to_numpy(float))
     yi = pd.to_numeric(placed["planned_investment_wan"], errors="coerce").to_numpy(float) / 1e4
-    yi = [None if y != y else y for y in np.round(yi, 4).tolist()]  # NaN → null
+    # Amounts to 0.01 亿元 (the popup shows two decimals); points to 4 decimals
+    # (≈10 m, finer than any marker): the rows are most of a large page.
+    yi = [None if y != y else y for y in np.round(yi, 2).tolist()]  # NaN → null
+    stage = np.array([stage_index.get(v, 0) for v in placed["stage"].tolist()])
+    major = (placed["project_class"] == "major").to_numpy(int)
+    cbc = placed["case_by_case"].fillna(False).astype(bool).to_numpy(int)
+    code = stage << 4 | placed["approx"].to_numpy(int) << 2 | cbc << 1 | major
     columns = (
-        np.round(lat, 5).tolist(), np.round(lon, 5).tolist(),
+        np.round(lat, DISPLAY_DECIMALS).tolist(), np.round(lon, DISPLAY_DECIMALS).tolist(),
         placed["id"].astype(int).tolist(), placed["name"].astype(str).tolist(),
-        [ent_index[e] for e in ent_names.tolist()],
-        [stage_index.get(s, 0) for s in placed["stage"].tolist()],
-        (placed["project_class"] == "major").astype(int).tolist(),
-        placed["case_by_case"].fillna(False).astype(bool).astype(int).tolist(),
-        yi, placed["approx"].astype(int).tolist(),
+        [ent_index[e] for e in ent_names.tolist()], code.tolist(), yi,
     )
     return [list(row) for row in zip(*columns, strict=True)], ent_table
 
@@ -381,11 +388,11 @@ def _add_projects(m, opts: MapOptions, placed: pd.DataFrame, segments: list[str]
     }
     cluster = ProjectCluster(meta, opts.asset_base)
     m.add_child(cluster)
-    present = list(dict.fromkeys(seg))
+    present = list(dict.fromkeys(seg.tolist()))
     order = [s for s in segments if s in present] + sorted(s for s in present
                                                            if s not in segments)
     by_seg: dict[str, list] = {s: [] for s in order}
-    for s, row in zip(seg, rows, strict=True):
+    for s, row in zip(seg.tolist(), rows, strict=True):
         by_seg[s].append(row)
     for s in order:
         m.add_child(SegmentLayer(f"项目 · {s}（{len(by_seg[s])}）", by_seg[s], cluster))
@@ -396,34 +403,41 @@ def _text(value) -> str:
     return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
 
 
-def _popup(title: str, lines: list[tuple[str, str]]) -> str:
-    body = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(_text(v) or '—')}</dd>"
-                   for k, v in lines)
-    title = html.escape(_text(title))
-    return f'<div class="zs-popup"><strong>{title}</strong><dl>{body}</dl></div>'
+ENTERPRISE_CSS = ["zs-ent", "zs-ent zs-key"]
+ENTERPRISE_LABELS = ["所在地", "产业链", "类型", "重点招商", "位置"]
+
+
+def _approx_note(approx: int) -> str:
+    return f"位置为近似（{APPROX[approx]}）" if approx else ""
 
 
 def _add_enterprises(m, enterprises: pd.DataFrame, pt, show_key: bool) -> None:
-    """Two layers, off at first (most sit approximately at a city centre, on
-    top of the project clusters) — except key targets when they are the metric."""
+    """Two clustered layers, off at first (most sit approximately at a city
+    centre, over the project clusters) — except key targets when they are the
+    metric."""
     if enterprises.empty:
         return
     placed = spread(place(enterprises, []))
+    if placed.empty:
+        return
+    lon, lat = pt(placed["plot_lon"].to_numpy(float), placed["plot_lat"].to_numpy(float))
+    key = placed["is_key_target"].fillna(False).astype(bool).tolist()
     base = placed.get("is_industry_base", pd.Series(False, index=placed.index))
     layers = {True: ("产业基础企业", []), False: ("重点招商企业", [])}
-    for r, in_base in zip(placed.itertuples(), base.fillna(False).astype(bool), strict=True):
-        lon, lat = pt(r.plot_lon, r.plot_lat)
-        lines = [("所在地", _text(r.province) + _text(r.city)),
-                 ("产业链", r.chain_segment), ("类型", rules.label(rules.ENTERPRISE_KINDS, r.kind)),
-                 ("重点招商", "是" if r.is_key_target else "否")]
-        if r.approx:
-            lines.append(("位置", "位置为近似（" + APPROX[r.approx] + "）"))
-        css = "zs-ent zs-key" if r.is_key_target else "zs-ent"
-        layers[in_base][1].append([round(lat, 5), round(lon, 5), css, _text(r.name),
-                                   _popup(r.name, lines)])
+    for la, lo, k, in_base, name, prov, city, seg, kind, approx in zip(
+            np.round(lat, 5).tolist(), np.round(lon, 5).tolist(), key,
+            base.fillna(False).astype(bool).tolist(), *(
+                placed[c].tolist() for c in ("name", "province", "city", "chain_segment",
+                                             "kind", "approx")),
+            strict=True):
+        layers[in_base][1].append([
+            la, lo, int(k), _text(name), _text(prov) + _text(city), _text(seg),
+            rules.label(rules.ENTERPRISE_KINDS, _text(kind) or None), "是" if k else "否",
+            _approx_note(approx)])
     for in_base, (name, rows) in layers.items():
         if rows:
-            m.add_child(PointLayer(f"{name}（{len(rows)}）", rows, size=11,
+            m.add_child(PointLayer(f"{name}（{len(rows)}）", rows, kind="ent",
+                                   css=ENTERPRISE_CSS, labels=ENTERPRISE_LABELS, size=11,
                                    show=show_key and not in_base))
 
 
@@ -434,12 +448,10 @@ def _add_parks(m, parks: list[dict], pt) -> None:
     rows = []
     for r in placed.itertuples():
         lon, lat = pt(r.plot_lon, r.plot_lat)
-        lines = [("级别", r.level), ("所在市（州）", geo.prefecture_names().get(r.city_code))]
-        if r.approx:
-            lines.append(("位置", "位置为近似（" + APPROX[r.approx] + "）"))
-        rows.append([round(lat, 5), round(lon, 5), "zs-park", _text(r.name),
-                     _popup(r.name, lines)])
-    m.add_child(PointLayer(f"园区（{len(rows)}）", rows, size=18, show=False))
+        rows.append([round(lat, 5), round(lon, 5), 0, _text(r.name), _text(r.level),
+                     geo.prefecture_names().get(r.city_code, ""), _approx_note(r.approx)])
+    m.add_child(PointLayer(f"园区（{len(rows)}）", rows, kind="park", css=["zs-park"],
+                           labels=["级别", "所在市（州）", "位置"], size=18, show=False))
 
 
 def jizhe_flows(projects: pd.DataFrame) -> pd.DataFrame:
@@ -466,37 +478,39 @@ def _zhejiang_code(name) -> str | None:
 
 
 def _add_jizhe(m, opts: MapOptions, gcj: bool, projects, pairings: list[dict], pt) -> None:
-    group = folium.FeatureGroup(name="吉浙对口合作", show=opts.show_jizhe)
-    # Zhejiang's outline, inside the group so it comes and goes with the lines.
-    group.add_child(BoundaryLayer("浙江省", _boundary_json("zhejiang", gcj),
-                                  {"": {"weight": 1, "color": "#00695c", "fillColor": "#b2dfdb",
-                                        "fillOpacity": 0.3}}, {}, interactive=False))
     zj = geo.zhejiang_cities()
     centres = geo.prefecture_centroids()
     names = geo.prefecture_names()
     confidence = {"reported": "", "inferred": "（推断）", "unknown": "（待核实）"}
-    for p in pairings:  # the pairing itself: thin dashed line
-        a, b = zj.get(p.get("zhejiang_code")), centres.get(p.get("jilin_code"))
-        if not a or not b:
+
+    def ends(zj_code, jl_code):
+        a, b = zj[zj_code], centres[jl_code]
+        return [list(pt(a[1], a[2])[::-1]), list(pt(*b)[::-1])]
+
+    styles = [{"color": "#607d8b", "weight": 1, "dashArray": "4 6", "opacity": 0.8}]
+    lines = []
+    for p in pairings:  # the pairing itself: a thin dashed line
+        if p.get("zhejiang_code") not in zj or p.get("jilin_code") not in centres:
             continue
         note = confidence.get(p.get("confidence") or "reported", "（待核实）")
-        folium.PolyLine([pt(a[1], a[2])[::-1], pt(*b)[::-1]], color="#607d8b", weight=1,
-                        dash_array="4 6", opacity=0.8,
-                        tooltip=f"对口合作：{a[0]} — {names[p['jilin_code']]}{note}").add_to(group)
+        tip = f"对口合作：{zj[p['zhejiang_code']][0]} — {names[p['jilin_code']]}{note}"
+        lines.append(ends(p["zhejiang_code"], p["jilin_code"]) + [0, tip])
     flows = jizhe_flows(projects)
     top = flows["planned_yi"].max() if not flows.empty else 0
     for f in flows.itertuples():  # the projects: width by planned investment
-        a, b = zj[f.zhejiang_code], centres[f.jilin_code]
         width = 1.5 + (7 * math.sqrt(f.planned_yi / top) if top else 0)
-        folium.PolyLine([pt(a[1], a[2])[::-1], pt(*b)[::-1]], color="#00897b", weight=width,
-                        opacity=0.55,
-                        tooltip=f"{a[0]} → {names[f.jilin_code]}：{f.count} 个项目，"
-                                f"计划投资 {f.planned_yi:,.2f} 亿元").add_to(group)
-    for name, lon, lat in zj.values():
-        folium.CircleMarker(pt(lon, lat)[::-1], radius=4, color="#00695c", fill=True,
-                            fill_opacity=1, tooltip=html.escape(name)).add_to(group)
-    m.add_child(group)
-    m.add_child(FitOnAdd(group, _bounds(with_zhejiang=True)))
+        styles.append({"color": "#00897b", "weight": round(width, 1), "opacity": 0.55})
+        lines.append(ends(f.zhejiang_code, f.jilin_code) + [
+            len(styles) - 1, f"{zj[f.zhejiang_code][0]} → {names[f.jilin_code]}："
+            f"{f.count} 个项目，计划投资 {f.planned_yi:,.2f} 亿元"])
+    dots = [list(pt(lon, lat)[::-1]) + [name] for name, lon, lat in zj.values()]
+    layer = LineLayer("吉浙对口合作", lines, styles, dots, show=opts.show_jizhe)
+    # Zhejiang's outline, inside the layer so it comes and goes with the lines.
+    layer.add_child(BoundaryLayer("浙江省", _boundary_json("zhejiang", gcj),
+                                  {"": {"weight": 1, "color": "#00695c", "fillColor": "#b2dfdb",
+                                        "fillOpacity": 0.3}}, {}, interactive=False))
+    m.add_child(layer)
+    m.add_child(FitOnAdd(layer, _bounds(with_zhejiang=True)))
 
 
 def _legend_html(label: str, unit: str, bounds: list[float]) -> str:

@@ -1,4 +1,7 @@
-"""Synthetic map data for the benchmark and tests (clearly not real projects)."""
+"""Synthetic map data for the benchmark and tests.
+
+Invented names in the shape of real ones; never written to a database.
+"""
 
 from __future__ import annotations
 
@@ -29,14 +32,21 @@ def projects(n: int, seed: int = 0, located_share: float = 0.8) -> pd.DataFrame:
     planned = np.round(rng.lognormal(10, 1.2, n), 2)  # 万元, median ≈ 2.2亿
     zj = list(geo.zhejiang_cities().values())
     jizhe = rng.random(n) < 0.1
+    segment = rng.choice(SEGMENTS, n)
+    # Names as long as real ones (a project ≈ 22 characters, an enterprise ≈ 14,
+    # about one enterprise per 1.5 projects): names are most of the page's bytes.
+    heads = ["华光", "吉芯", "长晟", "北辰", "松江", "白山", "东启", "瀚海", "鸿图", "天衡"]
+    ent_no = rng.integers(0, max(int(n / 1.5), 1), n).tolist()
+    enterprise = [f"{heads[e % 10]}{heads[e // 10 % 10]}光电科技股份有限公司{e}" for e in ent_no]
     return pd.DataFrame({
         "id": np.arange(1, n + 1),
-        "name": [f"演示项目{i:05d}" for i in range(1, n + 1)],
-        "enterprise": [f"演示企业{i % 997:03d}有限公司" for i in range(n)],
+        "name": [f"{heads[e % 10]}年产{e % 900 + 100}万片{s}生产线项目"
+                 for e, s in zip(ent_no, segment.tolist(), strict=True)],
+        "enterprise": enterprise,
         "city_code": city_codes,
         "county_code": np.where(rng.random(n) < 0.5, county_codes, None),
         "park_id": None,
-        "chain_segment": rng.choice(SEGMENTS, n),
+        "chain_segment": segment,
         "project_class": np.where(rng.random(n) < 0.2, "major", "supporting"),
         "stage": rng.choice(stages, n),
         "planned_investment_wan": planned,
