@@ -1,7 +1,7 @@
 """Benchmark: the 产业招商地图 at 1k–30k projects vs. one folium.Marker per project.
 
-Run by hand:  .venv/bin/python bench/bench_map.py [--sizes 1000,10000,20000,30000]
-              [--naive-max 5000] [--repeat 3]
+Run by hand:  .venv/bin/python bench/bench_map.py [--sizes 1000,5000,10000,20000,30000]
+              [--naive-max 5000] [--repeat 3] [--db sqlite:///bench/data/bench.db]
 Prints a Markdown table for bench/README.md (map section).
 
 "ours" is the real map (maps.render.build_map: choropleth, county lines, one
@@ -50,11 +50,41 @@ def naive(df) -> tuple[float, int]:
     return time.perf_counter() - start, len(text.encode())
 
 
+def from_database(url: str) -> None:
+    """End to end on a generated database (bench/generate.py): the queries of
+    maps.data plus the render, as the /map view does them."""
+    from crm import create_app
+    from crm.db import get_session
+    from maps.data import filters_from_args, load_map_data
+
+    app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": "/tmp/zhaoshang-bench-map",
+                      "SECRET_KEY": "bench"})
+    print("\n| /map query | projects | enterprises | load | render | page |")
+    print("|---|---:|---:|---:|---:|---:|")
+    with app.app_context():
+        for args in ({}, {"city_code": "220300"}, {"stage": "signed"},
+                     {"jizhe": "1", "metric": "planned"}):
+            filters = filters_from_args(args)
+            start = time.perf_counter()
+            data = load_map_data(get_session(), filters)
+            loaded = time.perf_counter()
+            parts = render.page_parts(render.build_map(
+                data, render.MapOptions(metric=args.get("metric", "count"),
+                                        focus_city=filters.city_code)))
+            done = time.perf_counter()
+            size = sum(len(v.encode()) for v in parts.values())
+            query = "&".join(f"{k}={v}" for k, v in args.items()) or "(all)"
+            print(f"| {query} | {len(data.projects):,} | {len(data.enterprises):,} | "
+                  f"{loaded - start:.2f} s | {done - loaded:.2f} s | {size / 1e6:.2f} MB |",
+                  flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,5000,10000,20000,30000")
     parser.add_argument("--naive-max", type=int, default=5000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--db", help="also measure /map end to end on this database URL")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
 
@@ -78,6 +108,8 @@ def main() -> None:
         else:
             naive_cols = "— | —"
         print(f"| {n:,} | {t:.2f} s | {size / 1e6:.2f} MB | {naive_cols} |", flush=True)
+    if args.db:
+        from_database(args.db)
 
 
 if __name__ == "__main__":
