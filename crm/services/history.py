@@ -62,8 +62,9 @@ class Display:
             key = int(value) if name == "priority" and str(value).isdigit() else value
             return rules.label(VOCABS[name], key)
         if name in AMOUNT_FIELDS:
+            # exact 万元: money() rounds 99999.99万元 to "10.00 亿元", hiding the 一事一议 edge
             try:
-                return formatting.money(Decimal(str(value)))
+                return formatting.wan(Decimal(str(value)))
             except ArithmeticError:
                 return str(value)
         if name in DIVISION_FIELDS:
