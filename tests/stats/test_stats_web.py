@@ -146,3 +146,52 @@ def test_api_policies(client, db, staff, data, token):
     assert m5["amount_wan"] == 30.0 and m5["fields"] == {"revenue_wan": 10000.01}
     r = client.get("/api/v1/enterprises/999999/policies", headers=auth)
     assert r.status_code == 404 and "error" in r.get_json()
+
+
+# --- the panels on the detail pages ----------------------------------------------------
+
+def _includes(name: str, template: str) -> bool:
+    from crm.config import PROJECT_ROOT
+
+    path = PROJECT_ROOT / "templates" / template
+    return path.exists() and name in path.read_text(encoding="utf-8")
+
+
+def test_project_detail_shows_policies_funds_and_reward(client_as, db, staff):
+    if not (_includes("_policies.html", "projects/detail.html")
+            and _includes("_funds.html", "projects/detail.html")):
+        pytest.skip("项目详情页尚未引入 _policies.html / _funds.html")
+    admin = db.merge(client_as("admin").user)
+    funding.set_reward_rule(session=db, city_code="220100", rate_percent="1", cap_wan="500",
+                            user=admin)
+    from crm.services import enterprises
+    e = enterprises.create_enterprise(session=db, user=staff, data={
+        "name": "详情电子有限公司", "revenue_wan": "60000", "chain_segment": "高端芯片"})
+    p = projects.create_project(session=db, user=staff, data={
+        "name": "详情项目", "city_code": "220100", "enterprise_id": e.id,
+        "planned_investment_wan": "100000", "stage": "signed"})
+    funding.add_arrival(session=db, project=p, user=staff,
+                        data={"date": "2024-01-01", "amount_wan": "30000"})
+    c = client_as("staff")
+    html = c.get(f"/projects/{p.id}").get_data(as_text=True)
+    assert 'id="policies"' in html and 'data-measure="17"' in html and "一事一议" in html
+    assert 'data-measure="5"' in html and "50.00 万元" in html
+    assert 'id="funds"' in html and "30,000.00 万元" in html
+    assert 'id="reward-estimate"' in html and "300.00 万元" in html
+    html = c.get(f"/enterprises/{e.id}").get_data(as_text=True)
+    if _includes("_policies.html", "enterprises/detail.html"):
+        assert 'id="policies"' in html and 'data-measure="5"' in html
+
+
+def test_viewer_sees_funds_without_the_form(app, client_as, make_user):
+    if not _includes("_funds.html", "projects/detail.html"):
+        pytest.skip("项目详情页尚未引入 _funds.html")
+    from crm.db import session_scope
+
+    staff = make_user("staff")
+    with app.app_context(), session_scope() as session:
+        p = projects.create_project(session=session, user=session.merge(staff),
+                                    data={"name": "只读项目", "city_code": "220100"})
+        project_id = p.id
+    html = client_as("viewer").get(f"/projects/{project_id}").get_data(as_text=True)
+    assert 'id="funds"' in html and 'name="amount_wan"' not in html
