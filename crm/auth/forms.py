@@ -12,5 +12,6 @@ class LoginForm(FlaskForm):
 class ChangePasswordForm(FlaskForm):
     old_password = PasswordField("原密码", validators=[DataRequired(message="请输入原密码")])
     new_password = PasswordField("新密码", validators=[DataRequired(message="请输入新密码")])
-    confirm = PasswordField("确认新密码", validators=[EqualTo("new_password", message="两次输入的新密码不一致")])
+    confirm = PasswordField("确认新密码", validators=[
+        EqualTo("new_password", message="两次输入的新密码不一致")])
     submit = SubmitField("修改密码")

@@ -128,6 +128,9 @@ def change_password(session: Session, *, user: User, old: str, new: str) -> None
 
 
 def set_active(session: Session, *, user: User, active: bool, actor: User) -> None:
+    """Disable or enable; users are never deleted (their audit trail stays readable)."""
+    if not active and actor is not None and actor.id == user.id:
+        raise ValidationFailed({"is_active": "状态：不能停用自己的账号"})
     old = user.is_active
     user.is_active = active
     session.add(user)
@@ -135,6 +138,23 @@ def set_active(session: Session, *, user: User, active: bool, actor: User) -> No
                  changes={"is_active": [old, active]},
                  summary=("启用" if active else "停用") + f"用户 {user.username}")
     session.commit()
+
+
+def reset_password(session: Session, *, user: User, new: str, actor: User) -> None:
+    """An admin sets a new password (policy applies); this also lifts a lockout."""
+    problem = password_problem(new or "")
+    if problem:
+        raise ValidationFailed({"new_password": f"新密码：{problem}"})
+    user.password_hash, user.password_changed_at = hash_password(new), utcnow()
+    user.failed_logins, user.locked_until = 0, None
+    session.add(user)
+    audit.record(session, user=actor, action="user", obj=user,
+                 summary=f"重置用户 {user.username} 的密码")
+    session.commit()
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.exec(select(User).order_by(User.role, User.username)))
 
 
 # --- API tokens --------------------------------------------------------------------

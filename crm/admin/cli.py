@@ -1,0 +1,55 @@
+"""`zhaoshang backup` and `zhaoshang restore`."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from crm.db import get_engine
+from crm.services import backup as backup_service
+
+
+def _actor() -> str:
+    try:
+        return f"命令行:{getpass.getuser()}"
+    except Exception:  # no login name in some containers
+        return "命令行"
+
+
+@click.command("backup")
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="备份文件；默认 instance/backups/zhaoshang-时间.db|.dump")
+@with_appcontext
+def backup_command(output: Path | None) -> None:
+    """在线备份数据库（SQLite 备份 API；PostgreSQL 用 pg_dump 自定义格式）。"""
+    engine = get_engine()
+    if output is None:
+        output = Path(current_app.instance_path) / "backups" / backup_service.default_filename(
+            engine)
+    try:
+        facts = backup_service.backup(engine, output, actor=_actor())
+    except backup_service.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"已备份到 {facts['file']}（{facts['bytes']:,} 字节）")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="不再确认")
+@with_appcontext
+def restore_command(source: Path, yes: bool) -> None:
+    """从备份文件恢复数据库（当前数据将被备份中的数据替换）。"""
+    if not yes:
+        click.confirm(f"用 {source} 替换当前数据库的全部数据？", abort=True)
+    try:
+        facts = backup_service.restore(get_engine(), source, actor=_actor())
+    except backup_service.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    message = f"已从 {facts['file']} 恢复数据库"
+    if facts.get("safety_copy"):
+        message += f"；恢复前的数据库已另存为 {facts['safety_copy']}"
+    click.echo(message)

@@ -1,0 +1,202 @@
+"""Consistent online backup and restore of the whole database.
+
+SQLite: the sqlite3 backup API (a page-by-page copy that sees one committed state
+while the app keeps running; WAL content is included). Restore runs the same API the
+other way, after a safety copy of the current database next to it.
+PostgreSQL: ``pg_dump --format=custom`` (one snapshot) and ``pg_restore --clean
+--if-exists --single-transaction``.
+
+Both are written to the audit trail (backup as 导出 of object type ``database``;
+restore as 恢复, recorded in the restored database so the trail shows it).
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import sqlite3
+import subprocess
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import make_url
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from crm.services import audit
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+PG_MAGIC = b"PGDMP"
+
+
+class BackupError(Exception):
+    """A Chinese message for the command line."""
+
+
+def backend(engine: Engine) -> str:
+    return engine.url.get_backend_name()  # "sqlite" | "postgresql"
+
+
+def default_filename(engine: Engine, now: datetime | None = None) -> str:
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    return f"zhaoshang-{stamp}." + ("db" if backend(engine) == "sqlite" else "dump")
+
+
+# --- backup ---------------------------------------------------------------------------
+
+def backup(engine: Engine, target: Path, *, actor: str = "") -> dict:
+    """Write a consistent copy of the database to ``target``; returns facts about it."""
+    target = Path(target)
+    if backend(engine) not in ("sqlite", "postgresql"):
+        raise BackupError(f"不支持的数据库类型：{backend(engine)}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Recorded first, so the backup itself holds the record of its making.
+    _audit(engine, action="export", summary=f"数据库备份至 {target}", actor=actor)
+    try:
+        if backend(engine) == "sqlite":
+            _sqlite_backup(engine, target)
+        else:
+            _pg_dump(engine, target)
+    except Exception as exc:
+        _audit(engine, action="export", summary=f"数据库备份失败：{exc}"[:500], actor=actor)
+        raise
+    return {"file": str(target), "bytes": target.stat().st_size, "backend": backend(engine)}
+
+
+def _sqlite_path(engine: Engine) -> Path:
+    database = engine.url.database
+    if not database or database == ":memory:":
+        raise BackupError("内存数据库无法备份")
+    return Path(database)
+
+
+def _sqlite_backup(engine: Engine, target: Path) -> None:
+    # Copy into a temporary file beside the target, then rename: a reader never sees
+    # half a backup, and an old backup of the same name survives a failure.
+    fd, tmp = tempfile.mkstemp(prefix=".backup-", suffix=".db", dir=target.parent)
+    os.close(fd)
+    try:
+        source = sqlite3.connect(_sqlite_path(engine))
+        dest = sqlite3.connect(tmp)
+        try:
+            with dest:
+                source.backup(dest)
+            # A self-contained file: no -wal beside it is needed to read it.
+            dest.execute("PRAGMA journal_mode=DELETE")
+        finally:
+            dest.close()
+            source.close()
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def pg_tool(name: str) -> str:
+    """pg_dump / pg_restore: on PATH, else the newest under /usr/lib/postgresql."""
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"),
+                        key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0)
+    if not candidates:
+        raise BackupError(f"未找到 {name}：请安装 postgresql-client")
+    return candidates[-1]
+
+
+def _pg_conninfo(engine: Engine) -> tuple[str, dict]:
+    """A libpq URL without the password, and the environment that carries it."""
+    url = make_url(str(engine.url.render_as_string(hide_password=False)))
+    env = dict(os.environ)
+    if url.password:
+        env["PGPASSWORD"] = str(url.password)
+    url = url.set(drivername="postgresql", password=None)
+    return url.render_as_string(hide_password=False), env
+
+
+def _run(cmd: list[str], env: dict) -> None:
+    result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=3600)
+    if result.returncode != 0:
+        raise BackupError(f"{Path(cmd[0]).name} 失败：{result.stderr.strip()[-2000:]}")
+
+
+def _pg_dump(engine: Engine, target: Path) -> None:
+    dsn, env = _pg_conninfo(engine)
+    tmp = target.with_name(f".{target.name}.partial")
+    try:
+        _run([pg_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges",
+              f"--file={tmp}", f"--dbname={dsn}"], env)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+# --- restore --------------------------------------------------------------------------
+
+def restore(engine: Engine, source: Path, *, actor: str = "") -> dict:
+    """Bring the database back to the state in ``source``."""
+    source = Path(source)
+    if not source.is_file():
+        raise BackupError(f"备份文件不存在：{source}")
+    head = _head(source)
+    engine.dispose()  # no pooled connection of ours holds a lock during the restore
+    facts: dict = {"file": str(source), "backend": backend(engine)}
+    if backend(engine) == "sqlite":
+        if not head.startswith(SQLITE_MAGIC):
+            raise BackupError("该文件不是 SQLite 备份（当前数据库为 SQLite）")
+        facts["safety_copy"] = str(_sqlite_restore(engine, source))
+    elif backend(engine) == "postgresql":
+        if not head.startswith(PG_MAGIC):
+            raise BackupError("该文件不是 pg_dump 自定义格式备份（当前数据库为 PostgreSQL）")
+        _pg_restore(engine, source)
+    else:
+        raise BackupError(f"不支持的数据库类型：{backend(engine)}")
+    engine.dispose()
+    _audit(engine, action="restore", summary=f"从备份 {source} 恢复数据库", actor=actor)
+    return facts
+
+
+def _head(path: Path) -> bytes:
+    with path.open("rb") as fh:
+        return fh.read(16)
+
+
+def _sqlite_restore(engine: Engine, source: Path) -> Path:
+    current = _sqlite_path(engine)
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    try:
+        problem = src.execute("PRAGMA quick_check").fetchone()[0]
+        if problem != "ok":
+            raise BackupError(f"备份文件已损坏：{problem}")
+        tables = {r[0] for r in src.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if "alembic_version" not in tables:
+            raise BackupError("该文件不是招商通的数据库备份（缺少 alembic_version 表）")
+        safety = current.with_name(
+            f"{current.stem}.before-restore-{datetime.now():%Y%m%d-%H%M%S}{current.suffix}")
+        if current.exists():
+            _sqlite_backup(engine, safety)
+        dest = sqlite3.connect(current, timeout=60)
+        try:
+            src.backup(dest)
+        finally:
+            dest.close()
+    finally:
+        src.close()
+    return safety
+
+
+def _pg_restore(engine: Engine, source: Path) -> None:
+    dsn, env = _pg_conninfo(engine)
+    _run([pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--no-privileges",
+          "--single-transaction", "--exit-on-error", f"--dbname={dsn}", str(source)], env)
+
+
+# --- audit ----------------------------------------------------------------------------
+
+def _audit(engine: Engine, *, action: str, summary: str, actor: str) -> None:
+    with Session(engine) as session:
+        audit.record(session, user=None, username=actor or "命令行", action=action,
+                     object_type="database", summary=summary)
+        session.commit()
