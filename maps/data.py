@@ -37,9 +37,10 @@ def _rows(session: Session, stmt) -> list[dict]:
 
 
 def filters_from_args(args) -> ProjectFilters:
-    """The list filters from query args; paging and sorting mean nothing on a map."""
+    """The list filters from query args; paging, sorting and the recycle bin
+    mean nothing on a map (it shows live projects only)."""
     filters = ProjectFilters.from_args(args)
-    filters.page, filters.sort = 1, None
+    filters.page, filters.sort, filters.deleted = 1, None, False
     return filters
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -548,12 +549,20 @@ def _num(v: float) -> str:
 # --- output ------------------------------------------------------------------
 
 
-def page_parts(m: folium.Map) -> dict[str, str]:
-    """header / html / script for a Jinja page (folium's documented embedding)."""
+def page_parts(m: folium.Map, nonce: str | None = None) -> dict[str, str]:
+    """header / html / script for a Jinja page (folium's documented embedding).
+
+    With a CSP ``nonce`` every <script> in the header gets it (folium's header
+    has an inline one); the page puts the same nonce on the map's own script.
+    """
     root = m.get_root()
     root.render()
-    return {"header": root.header.render(), "html": root.html.render(),
-            "script": root.script.render()}
+    header = root.header.render()
+    if nonce:
+        header = re.sub(r"<script(?![^>]*\bnonce=)", f'<script nonce="{html.escape(nonce)}"',
+                        header)
+    return {"header": header, "html": root.html.render(), "script": root.script.render(),
+            "nonce": nonce or ""}
 
 
 def standalone_html(m: folium.Map, asset_base: str = assets.DEFAULT_BASE,

@@ -18,7 +18,7 @@ from flask import (
     send_from_directory,
     url_for,
 )
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from crm import rules
 from crm.db import get_session
@@ -30,8 +30,17 @@ from maps.render import METRICS, build_map, page_parts, standalone_html
 bp = Blueprint("map", __name__)
 
 
+def _args():
+    """Query args; a city user who asks for no city sees their own city
+    (``city_code=`` empty asks for the whole province explicitly)."""
+    args = request.args.to_dict()
+    if "city_code" not in args and current_user.role == "city" and current_user.city_code:
+        args["city_code"] = current_user.city_code
+    return args
+
+
 def _build(download: bool = False):
-    filters = filters_from_args(request.args)
+    filters = filters_from_args(_args())
     data = load_map_data(get_session(), filters)
     base = request.host_url.rstrip("/") if download else request.script_root
     options = options_from_config(
@@ -42,6 +51,13 @@ def _build(download: bool = False):
     return filters, data, options, build_map(data, options)
 
 
+def _csp_nonce() -> str | None:
+    """This response's CSP nonce (crm.security), so the map's inline scripts
+    run under a strict script-src."""
+    nonce = current_app.jinja_env.globals.get("csp_nonce")
+    return nonce() if nonce else None
+
+
 @bp.route("/map")
 @login_required
 def index():
@@ -49,7 +65,7 @@ def index():
     session = get_session()
     return render_template(
         "map/index.html",
-        parts=page_parts(m),
+        parts=page_parts(m, nonce=_csp_nonce()),
         filters=filters,
         metric=options.metric,
         metrics=METRICS,

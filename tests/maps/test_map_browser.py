@@ -28,11 +28,15 @@ def seed(app) -> dict:
 
 def test_map_in_browser_offline(live_server, page):
     base_url, app = live_server
+    # Enforce the strict script policy (nonces, no inline handlers) if the app has one.
+    app.config["CSP_STRICT_SCRIPTS"] = True
     ids = seed(app)
     blocked = []
     page.on("requestfailed", lambda r: blocked.append(r.url))
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text)
+            if m.type == "error" or "Content Security Policy" in m.text else None)
 
     page.goto("/login")
     page.fill("input[name=username]", "mapviewer")

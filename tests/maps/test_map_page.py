@@ -92,6 +92,22 @@ def test_filters_change_what_is_drawn(staff_client, make_project):
     assert "共 1 个项目" in signed
 
 
+def test_city_user_starts_in_their_city(client_as, make_project):
+    make_project("四平项目", "220300")
+    make_project("延边项目", "222400")
+    siping = client_as("city", city_code="220300")
+    html = siping.get("/map").get_data(as_text=True)
+    assert "四平项目" in html and "延边项目" not in html
+    html = siping.get("/map?city_code=").get_data(as_text=True)
+    assert "四平项目" in html and "延边项目" in html
+
+
+def test_recycle_bin_is_not_mapped(staff_client, make_project):
+    make_project("在库项目", "220100")
+    html = staff_client.get("/map?deleted=1").get_data(as_text=True)
+    assert "在库项目" in html
+
+
 def test_metric_choice_changes_the_legend(staff_client, make_project):
     make_project("项目甲", "220100", planned_investment_wan=150000)
     html = staff_client.get("/map?metric=planned").get_data(as_text=True)
@@ -145,3 +161,16 @@ def test_cli_writes_the_filtered_map(runner, make_project, tmp_path):
     assert "吉林市项目" in html and "通化项目" not in html
     assert "http://zs.intranet/projects/{id}" in html
     assert "已生成" in result.output
+
+
+def test_every_script_carries_the_csp_nonce(app, staff_client, make_project):
+    make_project("项目", "220100")
+    app.config["CSP_STRICT_SCRIPTS"] = True
+    response = staff_client.get("/map")
+    found = re.search(r"'nonce-([^']+)'", response.headers.get("Content-Security-Policy", ""))
+    if not found:
+        pytest.skip("the app sets no CSP nonce")
+    # Scripts with src are allowed as 'self'; inline ones need the nonce.
+    inline = [t for t in re.findall(r"<script\b[^>]*>", response.get_data(as_text=True))
+              if "src=" not in t]
+    assert inline and all(f'nonce="{found.group(1)}"' in t for t in inline), inline
