@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from crm.models.base import RecordMixin, wan_field
@@ -46,6 +47,20 @@ class EnterpriseBase(SQLModel):
 
 
 class Enterprise(EnterpriseBase, RecordMixin, table=True):
+    # List filters and sorts (migration 0003; measured in bench/README.md).
+    __table_args__ = (
+        Index("ix_enterprise_live_updated", "deleted_at", "updated_at", "id"),
+        Index("ix_enterprise_live_name", "deleted_at", "name"),
+        Index("ix_enterprise_live_revenue", "deleted_at", "revenue_wan"),
+        Index("ix_enterprise_live_priority", "deleted_at", "priority"),
+        Index("ix_enterprise_city_live", "city_code", "deleted_at", "updated_at"),
+        Index("ix_enterprise_province_live", "province", "deleted_at", "updated_at"),
+        Index("ix_enterprise_segment_live", "chain_segment", "deleted_at", "updated_at"),
+        Index("ix_enterprise_kind_live", "kind", "deleted_at", "updated_at"),
+        Index("ix_enterprise_key_live", "is_key_target", "deleted_at", "updated_at"),
+        Index("ix_enterprise_jizhe_live", "jizhe", "deleted_at", "updated_at"),
+        Index("ix_enterprise_owner_live", "owner_id", "deleted_at", "updated_at"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     # unique when present: NULLs never collide on SQLite or PostgreSQL
     credit_code: str | None = Field(default=None, max_length=18, unique=True)

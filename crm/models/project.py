@@ -3,6 +3,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from crm.models.base import RecordMixin, utcnow, wan_field
@@ -60,6 +61,24 @@ class ProjectBase(SQLModel):
 
 
 class Project(ProjectBase, RecordMixin, table=True):
+    # List filters and sorts (migration 0003; measured in bench/README.md).
+    __table_args__ = (
+        Index("ix_project_live_updated", "deleted_at", "updated_at", "id"),
+        Index("ix_project_live_name", "deleted_at", "name"),
+        Index("ix_project_live_planned", "deleted_at", "planned_investment_wan"),
+        Index("ix_project_live_last_followup", "deleted_at", "last_followup_on"),
+        Index("ix_project_city_live", "city_code", "deleted_at", "updated_at"),
+        Index("ix_project_city_stage_live", "city_code", "stage", "deleted_at", "updated_at"),
+        Index("ix_project_stage_live", "stage", "deleted_at", "updated_at"),
+        Index("ix_project_segment_live", "chain_segment", "deleted_at", "updated_at"),
+        Index("ix_project_mode_live", "attraction_mode", "deleted_at", "updated_at"),
+        Index("ix_project_class_live", "project_class", "deleted_at", "updated_at"),
+        Index("ix_project_form_live", "cooperation_form", "deleted_at", "updated_at"),
+        Index("ix_project_case_live", "case_by_case", "deleted_at", "updated_at"),
+        Index("ix_project_jizhe_live", "jizhe", "deleted_at", "updated_at"),
+        Index("ix_project_owner_live", "owner_id", "deleted_at", "updated_at"),
+        Index("ix_project_source_city_live", "source_city", "deleted_at", "updated_at"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     stage: str = Field(default="lead", index=True)
     stage_reason: str = ""

@@ -16,6 +16,7 @@ from sqlmodel import Session, func, select
 
 from crm import rules
 from crm.models import Enterprise, FollowUp, Project
+from crm.services import search
 
 TRUE_VALUES = {"1", "true", "yes", "on", "是"}
 FALSE_VALUES = {"0", "false", "no", "off", "否"}
@@ -158,10 +159,8 @@ class ProjectFilters(ListFilters):
             if value is not None:
                 stmt = stmt.where(getattr(Project, name) == value)
         if self.q:
-            like = f"%{self.q}%"
-            stmt = stmt.where(or_(Project.name.ilike(like), Project.introducer.ilike(like),
-                                  Project.enterprise_id.in_(
-                                      select(Enterprise.id).where(Enterprise.name.ilike(like)))))
+            stmt = stmt.where(or_(search.matches(Project, self.q), Project.enterprise_id.in_(
+                select(Enterprise.id).where(search.matches(Enterprise, self.q)))))
         return self.order(stmt, Project)
 
 
@@ -189,8 +188,10 @@ class EnterpriseFilters(ListFilters):
             if value is not None:
                 stmt = stmt.where(getattr(Enterprise, name) == value)
         if self.q:
-            like = f"%{self.q}%"
-            stmt = stmt.where(or_(Enterprise.name.ilike(like), Enterprise.credit_code == self.q))
+            # only an 18-character keyword can be a credit code; the OR costs an index plan
+            stmt = stmt.where(or_(search.matches(Enterprise, self.q),
+                                  Enterprise.credit_code == self.q) if len(self.q) == 18
+                              else search.matches(Enterprise, self.q))
         return self.order(stmt, Enterprise)
 
 
@@ -227,9 +228,7 @@ class FollowUpFilters(ListFilters):
         if self.date_to:
             stmt = stmt.where(FollowUp.date <= self.date_to)
         if self.q:
-            like = f"%{self.q}%"
-            stmt = stmt.where(or_(FollowUp.summary.ilike(like), FollowUp.next_step.ilike(like),
-                                  FollowUp.participants.ilike(like)))
+            stmt = stmt.where(search.matches(FollowUp, self.q))
         if not self.sort:
             return stmt.order_by(FollowUp.date.desc(), FollowUp.id.desc())
         return self.order(stmt, FollowUp)
