@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlmodel import select
@@ -23,6 +21,7 @@ from crm.views_common import (
     by_id,
     enterprise_choices,
     filter_options,
+    local_today,
     page_of,
     render_conflict,
 )
@@ -35,7 +34,7 @@ bp = Blueprint("followups", __name__, url_prefix="/followups")
 def index():
     session = get_session()
     filters = FollowUpFilters.from_args(request.args)
-    page = page_of(session, filters, filters.select(today=date.today()))
+    page = page_of(session, filters, filters.select(today=local_today()))
     projects = by_id(session, Project, [f.project_id for f in page.items])
     enterprises = by_id(session, Enterprise, [f.enterprise_id for f in page.items])
     users = all_users(session)
@@ -90,7 +89,7 @@ def _form(session, followup: FollowUp | None = None) -> FollowUpForm:
         form.date.data = followup.date.isoformat()
         form.next_due.data = followup.next_due.isoformat() if followup.next_due else ""
     else:
-        defaults = {"date": date.today().isoformat()}
+        defaults = {"date": local_today().isoformat()}
         for name in ("project_id", "enterprise_id"):
             if request.args.get(name, "").isdigit():
                 defaults[name] = request.args[name]

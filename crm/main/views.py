@@ -1,7 +1,6 @@
 """Home page and the cross-cutting pages (一事一议 docket, 吉浙)."""
 
 from dataclasses import replace
-from datetime import date
 
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
@@ -14,14 +13,14 @@ from crm.services import dashboard, permissions
 from crm.services import jizhe as jizhe_service
 from crm.services import settings as settings_service
 from crm.services.filters import ProjectFilters
-from crm.views_common import all_users, by_id, filter_options, light_of, page_of
+from crm.views_common import all_users, by_id, filter_options, light_of, local_today, page_of
 
 bp = Blueprint("main", __name__)
 
 
 @bp.app_context_processor
 def _today():
-    return {"today": date.today()}
+    return {"today": local_today()}
 
 
 @bp.route("/")
@@ -29,7 +28,7 @@ def _today():
 def index():
     session = get_session()
     city = current_user.city_code if current_user.role == "city" else None
-    overdue = dashboard.my_overdue_followups(session, current_user, date.today())
+    overdue = dashboard.my_overdue_followups(session, current_user, local_today())
     return render_template(
         "main/index.html",
         stages=dashboard.stage_counts(session, city),

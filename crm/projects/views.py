@@ -19,7 +19,7 @@ from crm.services import permissions, reference
 from crm.services import projects as service
 from crm.services import settings as settings_service
 from crm.services.errors import ValidationFailed, VersionConflict
-from crm.services.filters import ProjectFilters
+from crm.services.filters import ProjectFilters, paginate
 from crm.views_common import (
     all_users,
     apply_errors,
@@ -83,9 +83,9 @@ def board():
     totals = {}
     for stage in BOARD_STAGES:
         stage_filters = replace(filters, stage=stage)
-        stmt = stage_filters.select()
-        page = page_of(session, replace(stage_filters, page=1), stmt)
-        columns[stage] = page.items[:BOARD_CARDS_PER_STAGE]
+        page = paginate(session, stage_filters.select(), page=1,
+                        per_page=BOARD_CARDS_PER_STAGE)
+        columns[stage] = page.items
         totals[stage] = page.total
     cards = [p for items in columns.values() for p in items]
     context = _list_context(session, cards)

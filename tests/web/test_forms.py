@@ -376,3 +376,27 @@ def test_viewer_sees_no_edit_buttons(client_as, make_user, make_project, make_en
     assert viewer.get("/followups/new").status_code == 403
     assert viewer.post(f"/projects/{project.id}/case", data={"status": "consulting"}
                        ).status_code == 403
+
+
+def test_city_user_project_form_and_followups(client_as, make_user, make_project,
+                                              make_followup):
+    staff = make_user("staff")
+    other = make_project(staff, name="长春的项目", city_code="220100")
+    follow = make_followup(staff, project_id=other.id, summary="长春项目的跟进")
+    city = client_as("city", city_code="220300")
+    form = city.get("/projects/new").get_data(as_text=True)
+    assert '<option selected value="220300">四平市</option>' in form
+    # a project in another city is refused by the service (403), not silently saved
+    response = city.post("/projects/new", data=PROJECT_FORM | {"city_code": "220100"})
+    assert response.status_code == 403 and "本市（州）" in response.get_data(as_text=True)
+    assert city.post("/projects/new", data=PROJECT_FORM | {"city_code": "220300"}
+                     ).status_code == 302
+    assert city.get(f"/followups/{follow.id}/edit").status_code == 403
+    html = city.get(f"/followups/{follow.id}").get_data(as_text=True)
+    assert "长春项目的跟进" in html and f"/followups/{follow.id}/edit" not in html
+    response = city.post("/followups/new", data={
+        "project_id": str(other.id), "enterprise_id": "", "kind": "call",
+        "date": "2026-01-05", "participants": "", "summary": "越权记录", "next_step": "",
+        "next_due": ""})
+    assert response.status_code == 403, re.findall(r'd-block">([^<]+)', response.get_data(
+        as_text=True))
