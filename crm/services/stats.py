@@ -163,6 +163,12 @@ def compute(session: Session, filters: ProjectFilters, *, months: int = 24) -> S
     funds_by_project: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for pid, _d, amount in funds:
         funds_by_project[pid] += amount
+    # A project with an actual investment but no 到位资金 entries yet (entered before entries
+    # existed, or imported) counts its actual investment as arrived, undated: in the totals
+    # and per city, not per month. Its first entry turns it into a dated opening entry.
+    for p in projects:
+        if p.id not in funds_by_project and _dec(p.actual_investment_wan) > 0:
+            funds_by_project[p.id] = _dec(p.actual_investment_wan)
     total_funds = sum(funds_by_project.values(), ZERO)
 
     # indicators
@@ -319,6 +325,8 @@ def drill(session: Session, filters: ProjectFilters, criteria: DrillCriteria) ->
     if criteria.funded:
         funded = {pid for pid, when, _a in arrivals(session, [p.id for p in projects])
                   if criteria.month is None or _month(when) == criteria.month}
+        if criteria.month is None:  # undated: actual investment without entries (see compute)
+            funded |= {p.id for p in projects if _dec(p.actual_investment_wan) > 0}
         projects = [p for p in projects if p.id in funded]
     if criteria.case_status:
         projects = [p for p in projects

@@ -125,3 +125,17 @@ def test_json_has_the_same_numbers(db, fixture):
     assert body["total"] == 7
     assert {i["key"]: i["rate"] for i in body["indicators"]}["funding_rate"] == 49.2
     assert {r["key"]: r["count"] for r in body["by_city"]} == {"220100": 5, "220200": 2}
+
+
+def test_actual_investment_without_entries_counts_undated(db, staff):
+    from crm.services import projects
+
+    projects.create_project(session=db, user=staff, data={
+        "name": "旧项目", "city_code": "220100", "stage": "signed",
+        "planned_investment_wan": "1000", "actual_investment_wan": "250"})
+    s = compute(db)
+    funding = {i["key"]: i for i in s.indicators}["funding_rate"]
+    assert (funding["numerator"], funding["rate"]) == (Decimal("250.00"), Decimal("25.0"))
+    assert s.monthly == [r for r in s.monthly if r["funds_wan"] == 0]
+    assert [p.name for p in stats.drill(db, ProjectFilters(), stats.DrillCriteria(funded=True))
+            ] == ["旧项目"]
