@@ -312,7 +312,7 @@ class _ProjectRows:
             self.enterprises.add(enterprise)
             data["enterprise_id"] = enterprise.id
             result.note = f"同时新建企业“{name}”"
-        project = create_project(session=self.session, data=data, user=self.user)
+        project = create_project(session=self.session, data=data, user=self.user, commit=False)
         self._remember(project)
 
 
@@ -322,20 +322,16 @@ ROW_HANDLERS = {"enterprises": _EnterpriseRows, "projects": _ProjectRows}
 # --- running an import -----------------------------------------------------------
 @contextmanager
 def _one_transaction(session: Session) -> Iterator[None]:
-    """Service functions commit after each record; during an import they only
-    flush, so that the import commits (or rolls back) once. Each row runs in a
-    savepoint, so a row that fails half-way leaves nothing behind."""
+    """The import commits (or rolls back) once: service functions are called with
+    commit=False. Each row runs in a savepoint, so a row that fails half-way
+    leaves nothing behind."""
     connection = session.connection()
     if connection.dialect.name == "sqlite":
         # pysqlite opens its transaction lazily, and a SAVEPOINT outside one
         # would commit on release: open it now so savepoints nest properly.
         if not connection.connection.dbapi_connection.in_transaction:
             connection.exec_driver_sql("BEGIN")
-    session.commit = session.flush  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        del session.commit
+    yield
 
 
 def read_sheet(data: bytes, filename: str) -> RawSheet:

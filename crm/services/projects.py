@@ -9,10 +9,10 @@ from sqlmodel import Session, select
 from crm import rules
 from crm.models import Division, Enterprise, FollowUp, Park, Project, ProjectCreate, User
 from crm.models.project import PROJECT_LABELS, ProjectUpdate, StageChange
-from crm.services import audit, geo, permissions, records
+from crm.services import audit, geo, permissions, records, reference
 from crm.services import settings as settings_service
 from crm.services.errors import Forbidden, ValidationFailed
-from crm.services.validation import parse, require
+from crm.services.validation import nulls_for_required, parse, require
 
 # Fields a stage move, not an edit, changes; and fields no one sets by hand.
 STAGE_FIELDS = {"stage", "stage_reason"}
@@ -35,7 +35,8 @@ def apply_jizhe(project: Project) -> None:
     project.jizhe = rules.is_jizhe(project.source_province, project.attraction_mode)
 
 
-def create_project(*, session: Session, data: dict | ProjectCreate, user: User) -> Project:
+def create_project(*, session: Session, data: dict | ProjectCreate, user: User,
+                   commit: bool = True) -> Project:
     raw = data.model_dump() if isinstance(data, ProjectCreate) else dict(data)
     raw = _clean(raw)
     payload = parse(ProjectCreate, raw, PROJECT_LABELS)
@@ -55,7 +56,8 @@ def create_project(*, session: Session, data: dict | ProjectCreate, user: User) 
                             reason=project.stage_reason, user_id=user.id, username=user.username))
     audit.record(session, user=user, action="create", obj=project,
                  changes=audit.diff({}, _audited(project)), summary=project.name)
-    session.commit()
+    if commit:
+        session.commit()
     return project
 
 
@@ -67,10 +69,13 @@ def update_project(*, session: Session, project: Project, data: dict, user: User
     payload = parse(ProjectUpdate, raw, PROJECT_LABELS)
     values = payload.model_dump(exclude_unset=True)
     values.pop("version", None)
+    nulls_for_required(Project, values, PROJECT_LABELS)
     _derive_city(values, project)
     to_stage, reason = values.pop("stage", None), values.pop("stage_reason", None)
     case = {k: values.pop(k) for k in CASE_FIELDS if k in values}
-    _validate(session, {**_audited(project), **values}, creating=False)
+    merged = {**_audited(project), **values}
+    _validate(session, merged, creating=False)
+    values = {key: merged[key] for key in values}  # labels mapped to codes (以商招商 → business)
     if "city_code" in values and values["city_code"] != project.city_code:
         permissions.require(permissions.can_create_project(user, values["city_code"]),
                             "您不能把项目改到其他市（州）。")
@@ -207,6 +212,13 @@ def _derive_city(values: dict, project: Project | None = None) -> None:
 def _derive(session: Session, project: Project) -> None:
     apply_case_by_case(project, settings_service.case_by_case_line_wan(session))
     apply_jizhe(project)
+    project.source_city = _full_city_name(session, project.source_city)
+
+
+def _full_city_name(session: Session, name: str | None) -> str | None:
+    """杭州 → 杭州市, so the 吉浙 matrix and filters see one spelling."""
+    code = reference.city_code_for_name(session, name)
+    return reference.division_name(session, code) if code else name
 
 
 def _derive_and_record(session: Session, project: Project, changes: dict) -> None:
@@ -245,6 +257,8 @@ def _validate(session: Session, v: dict, *, creating: bool) -> None:
         ent = session.get(Enterprise, v["enterprise_id"])
         if ent is None or ent.deleted_at is not None:
             require(errors, L, "enterprise_id", "所选企业不存在")
+    if v.get("owner_id") is not None and session.get(User, v["owner_id"]) is None:
+        require(errors, L, "owner_id", "所选负责人不存在")
     if errors:
         raise ValidationFailed(errors)
 

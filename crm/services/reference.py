@@ -178,11 +178,26 @@ def parks(session: Session) -> list[Park]:
 
 
 def city_code_for_name(session: Session, name: str | None) -> str | None:
-    """长春 / 长春市 / 杭州 → code of a known prefecture-level city."""
+    """长春 / 长春市 / 延边州 / 杭州 → code of a known prefecture-level city."""
     if not name:
         return None
-    name = name.strip()
-    for d in session.exec(select(Division).where(Division.level == "prefecture")):
-        if name in (d.name, d.short_name) or (d.short_name and name == d.short_name + "州"):
-            return d.code
-    return None
+    return _prefecture_names(session).get(name.strip())
+
+
+def division_name(session: Session, code: str) -> str:
+    division = session.get(Division, code)
+    return division.name if division else code
+
+
+def _prefecture_names(session: Session) -> dict[str, str]:
+    """Name forms → code, built once per session (imports call this per row)."""
+    cached = session.info.get("prefecture_names")
+    if cached is None:
+        cached = {}
+        for d in session.exec(select(Division).where(Division.level == "prefecture")):
+            cached[d.name] = d.code
+            if d.short_name:
+                cached.setdefault(d.short_name, d.code)
+                cached.setdefault(d.short_name + "州", d.code)
+        session.info["prefecture_names"] = cached
+    return cached
