@@ -9,7 +9,7 @@ from crm.models import Contact, ContactBase, Enterprise, EnterpriseCreate, Enter
 from crm.models.enterprise import ENTERPRISE_LABELS
 from crm.services import audit, geo, permissions, records, reference
 from crm.services.errors import ValidationFailed
-from crm.services.validation import parse, require
+from crm.services.validation import nulls_for_required, parse, require
 
 SYSTEM_FIELDS = ("id", "jizhe", "city_code", "is_demo", "created_at", "updated_at", "deleted_at")
 TEXT_FIELDS = ("notes",)
@@ -38,7 +38,7 @@ def create_enterprise(*, session: Session, data: dict | EnterpriseCreate, user: 
     _derive(session, enterprise)
     session.add(enterprise)
     session.flush()
-    _replace_contacts(session, enterprise, payload.contacts)
+    _add_contacts(session, enterprise, payload.contacts)
     audit.record(session, user=user, action="create", obj=enterprise,
                  changes=audit.diff({}, audit.snapshot(enterprise, values)),
                  summary=enterprise.name)
@@ -55,8 +55,11 @@ def update_enterprise(*, session: Session, enterprise: Enterprise, data: dict, u
     records.check_version(enterprise, version, raw)
     payload = parse(EnterpriseUpdate, raw, ENTERPRISE_LABELS)
     values = payload.model_dump(exclude_unset=True, exclude={"contacts", "version"})
+    nulls_for_required(Enterprise, values, ENTERPRISE_LABELS)
     current = audit.snapshot(enterprise, ENTERPRISE_LABELS.keys() & vars(enterprise).keys())
-    _validate(session, {**current, **values}, existing_id=enterprise.id)
+    merged = {**current, **values}
+    _validate(session, merged, existing_id=enterprise.id)
+    values = {key: merged[key] for key in values}  # labels mapped to codes (专精特新 → specialized)
     changes = records.apply_changes(enterprise, values)
     version_bumped = bool(changes)
     before = (enterprise.jizhe, enterprise.city_code)
@@ -101,6 +104,10 @@ def contacts_of(session: Session, enterprise_id: int) -> list[Contact]:
 def _replace_contacts(session: Session, enterprise: Enterprise, contacts) -> None:
     for old in contacts_of(session, enterprise.id):
         session.delete(old)
+    _add_contacts(session, enterprise, contacts)
+
+
+def _add_contacts(session: Session, enterprise: Enterprise, contacts) -> None:
     for c in contacts or []:
         c = ContactBase.model_validate(c)
         if c.name.strip():
@@ -125,7 +132,7 @@ def _clean(raw: dict) -> dict:
             if value == "" and key not in TEXT_FIELDS:
                 value = None
         out[key] = value
-    if "credit_code" in out:
+    if isinstance(out.get("credit_code"), str):  # anything else: the schema says why
         out["credit_code"] = rules.normalize_credit_code(out["credit_code"])
     return out
 
@@ -155,6 +162,8 @@ def _validate(session: Session, v: dict, *, existing_id: int | None) -> None:
         require(errors, L, "priority", "应为 1（高）、2（中）或 3（低）")
     if v.get("revenue_wan") is not None and v["revenue_wan"] < 0:
         require(errors, L, "revenue_wan", "不能为负数")
+    if v.get("owner_id") is not None and session.get(User, v["owner_id"]) is None:
+        require(errors, L, "owner_id", "所选负责人不存在")
     geo.check_point(errors, v.get("lon"), v.get("lat"), L)
     if errors:
         raise ValidationFailed(errors)
