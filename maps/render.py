@@ -68,6 +68,21 @@ TILES = {
 }
 
 
+PROJECT_FIELDS = ["id", "name", "enterprise", "city_code", "county_code", "park_id",
+                  "chain_segment", "project_class", "stage", "planned_investment_wan",
+                  "case_by_case", "jizhe", "source_city", "lon", "lat"]
+ENTERPRISE_FIELDS = ["id", "name", "province", "city", "city_code", "chain_segment", "kind",
+                     "is_key_target", "is_industry_base", "lon", "lat"]
+
+
+def _with_columns(df: pd.DataFrame, fields: list[str]) -> pd.DataFrame:
+    """Missing fields as empty columns, so partial records still draw."""
+    if df.empty:
+        return df
+    missing = [f for f in fields if f not in df.columns]
+    return df.assign(**{f: None for f in missing}) if missing else df
+
+
 @dataclass
 class MapData:
     """Everything drawn, as plain records (dicts) in WGS-84.
@@ -287,8 +302,8 @@ def build_map(data: MapData, options: MapOptions | None = None) -> folium.Map:
     if tiles:
         _add_tiles(m, tiles)
 
-    projects = pd.DataFrame(data.projects)
-    enterprises = pd.DataFrame(data.enterprises)
+    projects = _with_columns(pd.DataFrame(data.projects), PROJECT_FIELDS)
+    enterprises = _with_columns(pd.DataFrame(data.enterprises), ENTERPRISE_FIELDS)
     placed = place(projects, data.parks) if not projects.empty else projects
 
     _add_choropleth(m, opts, gcj, projects, enterprises)

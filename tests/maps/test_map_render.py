@@ -138,3 +138,18 @@ def test_enterprises_with_missing_fields():
     names = js_strings(html)
     assert "产业基础企业（1）" in names and "重点招商企业（1）" in names
     assert "nan" not in html.lower().replace("nanguan", "")
+
+
+@pytest.mark.parametrize("data", [
+    render.MapData(),
+    render.MapData(projects=[{"id": 1, "name": "只有名称和城市", "city_code": "220100"}],
+                   enterprises=[{"id": 1, "name": "企业", "city_code": "220100",
+                                 "is_key_target": True}]),
+])
+@pytest.mark.parametrize("options", [
+    render.MapOptions(),
+    render.MapOptions(metric="signed", tiles="amap", focus_city="220300", show_jizhe=True),
+])
+def test_sparse_or_empty_data_still_draws(data, options):
+    html = render.build_map(data, options).get_root().render()
+    assert "市（州）" in html or "\\u5e02" in html
