@@ -195,8 +195,6 @@ def integer_filter_names(filter_cls) -> list[str]:
 
 
 def load(kind: Kind, obj_id: int, *, include_deleted: bool = False):
-    if obj_id > MAX_INT:
-        return kind.get(get_session(), None)  # raises NotFound
     return kind.get(get_session(), obj_id, include_deleted=include_deleted)
 
 

@@ -111,7 +111,7 @@ def _coerce(annotation, raw):
         return _int(raw)
     if "date" in text:
         return _date(raw)
-    raw = str(raw).strip()
+    raw = str(raw).replace("\x00", "").strip()  # PostgreSQL refuses NUL in text
     return raw or None
 
 

@@ -9,7 +9,7 @@ from crm.models import Enterprise, FollowUp, FollowUpCreate, Project, User
 from crm.models.followup import FOLLOWUP_LABELS, FollowUpUpdate
 from crm.services import audit, permissions, records
 from crm.services.errors import ValidationFailed
-from crm.services.validation import parse, require
+from crm.services.validation import nulls_for_required, parse, require
 
 SYSTEM_FIELDS = ("id", "user_id", "is_demo", "created_at", "updated_at", "deleted_at")
 
@@ -42,8 +42,10 @@ def update_followup(*, session: Session, followup: FollowUp, data: dict, user: U
     records.check_version(followup, version, raw)
     values = parse(FollowUpUpdate, raw, FOLLOWUP_LABELS).model_dump(exclude_unset=True)
     values.pop("version", None)
+    nulls_for_required(FollowUp, values, FOLLOWUP_LABELS)
     merged = {**audit.snapshot(followup, FOLLOWUP_LABELS), **values}
     project = _validate(session, merged)
+    values = {key: merged[key] for key in values}  # labels mapped to codes (拜访 → visit)
     _require_edit(user, followup, project)
     old_project = _project(session, followup.project_id)
     changes = records.apply_changes(followup, values)

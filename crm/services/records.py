@@ -10,9 +10,14 @@ from crm.models.base import utcnow
 from crm.services import audit
 from crm.services.errors import NotFound, ValidationFailed, VersionConflict
 
+# Ids are INTEGER columns: beyond 2**31 - 1 none can exist, and asking the database
+# overflows (PostgreSQL: integer out of range; SQLite's driver beyond 64 bits).
+MAX_ID = 2**31 - 1
+
 
 def get_live(session: Session, model, obj_id, what: str, *, include_deleted: bool = False):
-    obj = session.get(model, obj_id) if obj_id is not None else None
+    possible = obj_id is not None and not (isinstance(obj_id, int) and abs(obj_id) > MAX_ID)
+    obj = session.get(model, obj_id) if possible else None
     if obj is None or (obj.deleted_at is not None and not include_deleted):
         raise NotFound(what)
     return obj

@@ -156,3 +156,56 @@ def test_viewer_is_read_only(api, api_as):
     assert viewer.patch(f"/api/v1/projects/{p['id']}", json={"notes": "x"}).status_code == 403
     assert viewer.delete(f"/api/v1/projects/{p['id']}").status_code == 403
     assert viewer.post(f"/api/v1/projects/{p['id']}/restore").status_code == 403
+
+
+# --- found by the fuzz runs (tests/fuzz, bench/README.md): each was a 500 or stored garbage
+
+@pytest.mark.parametrize("kind, body, field", [
+    ("projects", {"project_class": None}, "project_class"),
+    ("projects", {"introducer": None, "notes": None}, None),  # text: null clears it
+    ("followups", {"date": None}, "date"),
+    ("followups", {"done": None}, "done"),
+    ("enterprises", {"priority": None}, "priority"),
+    ("enterprises", {"is_key_target": None}, "is_key_target"),
+])
+def test_null_for_a_required_column_is_422_or_cleared(api, kind, body, field):
+    p = make_project(api, city_code="220100", notes="旧备注")
+    objs = {"projects": p, "enterprises": make_enterprise(api),
+            "followups": api.post("/api/v1/followups", json={
+                "project_id": p["id"], "date": "2024-01-01", "summary": "x"}).get_json()}
+    r = api.patch(f"/api/v1/{kind}/{objs[kind]['id']}", json=body)
+    if field is None:
+        assert r.status_code == 200 and r.get_json()["notes"] == ""
+    else:
+        assert r.status_code == 422 and field in r.get_json()["fields"]
+
+
+@pytest.mark.parametrize("kind", ["projects", "enterprises"])
+def test_unknown_owner_is_422_not_a_foreign_key_500(api, kind):
+    r = api.post(f"/api/v1/{kind}", json={"name": "负责人不存在", "owner_id": 10000})
+    assert r.status_code == 422 and "负责人" in r.get_json()["fields"]["owner_id"]
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"name": "a\x00b"}, "name"),
+    ({"name": "x", "enterprise_id": 2**70}, "enterprise_id"),
+    ({"name": "x", "planned_investment_wan": "1e400"}, "planned_investment_wan"),
+    ({"name": "x", "planned_investment_wan": 10**15}, "planned_investment_wan"),
+])
+def test_values_the_database_cannot_hold_are_422(api, body, field):
+    r = api.post("/api/v1/projects", json=body)
+    assert r.status_code == 422 and field in r.get_json()["fields"]
+
+
+def test_non_text_credit_code_is_422(api):
+    e = make_enterprise(api)
+    r = api.patch(f"/api/v1/enterprises/{e['id']}", json={"credit_code": True})
+    assert r.status_code == 422 and "credit_code" in r.get_json()["fields"]
+
+
+def test_amounts_are_rounded_to_cents_before_the_rule(api):
+    """99999.995 万元 is stored as 100000.00, so it is 一事一议 (not judged unrounded)."""
+    p = make_project(api, city_code="220100", planned_investment_wan="99999.995")
+    assert p["planned_investment_wan"] == 100000.0 and p["case_by_case"] is True
+    p = make_project(api, city_code="220100", planned_investment_wan="99999.994")
+    assert p["planned_investment_wan"] == 99999.99 and p["case_by_case"] is False

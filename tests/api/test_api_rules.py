@@ -116,3 +116,22 @@ def test_junk_filter_values_never_fail(api, some_projects):
     assert r.status_code == 422 and "负责人" in r.get_json()["fields"]["owner_id"]
     r = api.get("/api/v1/projects", query_string={"owner_id": str(10**30)})
     assert r.status_code == 422
+
+
+def test_patch_with_chinese_labels_stores_codes(api):
+    """Found by the API fuzz run: a PATCH with a label stored the label itself."""
+    p = make_project(api, city_code="220100")
+    r = api.patch(f"/api/v1/projects/{p['id']}",
+                  json={"attraction_mode": "吉浙对口合作", "cooperation_form": "资源共享",
+                        "project_class": "重大产业化项目"})
+    body = r.get_json()
+    assert (body["attraction_mode"], body["cooperation_form"], body["project_class"]) == (
+        "jizhe", "resource_sharing", "major")
+    assert body["jizhe"] is True
+    e = make_enterprise(api)
+    assert api.patch(f"/api/v1/enterprises/{e['id']}",
+                     json={"kind": "科研机构"}).get_json()["kind"] == "research"
+    f = api.post("/api/v1/followups", json={"project_id": p["id"], "date": "2024-02-02",
+                                            "summary": "会谈"}).get_json()
+    assert api.patch(f"/api/v1/followups/{f['id']}",
+                     json={"kind": "签约仪式"}).get_json()["kind"] == "signing"
