@@ -1,9 +1,10 @@
 """领导驾驶舱: the statistics page, its .xlsx exports and /api/v1/stats, from one computation.
 
 Everything is computed over the projects a ``ProjectFilters`` selects (the list filters), so a
-figure and the list it links to always agree. Aggregation happens in Python over the selected
-rows (a few thousand at most), which keeps Decimal sums exact and the code identical on SQLite
-and PostgreSQL. The indicators are defined in crm.rules (INDICATOR_DEFINITIONS).
+figure and the list it links to always agree. The database aggregates (GROUP BY queries in
+crm.services.stats_queries, a handful per page whatever the number of projects, sums exact in
+分); Python only rolls up the few grouped rows, computes rates and orders the tables. The
+indicators are defined in crm.rules (INDICATOR_DEFINITIONS).
 
 Each figure carries ``args``: the query parameters of the list behind it. Those made only of
 ProjectFilters fields open the project list; those with the extra keys in DRILL_KEYS (a stage
@@ -14,20 +15,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from crm import rules
-from crm.models import FundArrival, Project, StageChange
+from crm.models import Project
 from crm.services import reference
+from crm.services import stats_queries as q
 from crm.services.filters import ProjectFilters
 from crm.tabular.writers import Column
 
 ZERO = Decimal("0.00")
 DRILL_KEYS = ("reached", "month", "case_status", "funded")
-REACH_STAGES = ("signed", "started", "producing")
+REACH_STAGES = q.REACH_STAGES
 GROUPINGS = {
     "city": ("city_code", "落地市（州）"),
     "segment": ("chain_segment", "产业链环节"),
@@ -69,51 +70,9 @@ class DrillCriteria:
         return "；".join(parts)
 
 
-def _stage_index(stage: str) -> int:
-    return rules.PIPELINE.index(stage) if stage in rules.PIPELINE else -1
-
-
-def _dec(value) -> Decimal:
-    return Decimal(str(value)) if value is not None else ZERO
-
-
-def _month(value) -> str:
-    return f"{value.year:04d}-{value.month:02d}"
-
-
-def select_projects(session: Session, filters: ProjectFilters) -> list[Project]:
-    return list(session.exec(filters.select().order_by(None).order_by(Project.id)))
-
-
-def first_reached(session: Session, project_ids: list[int]) -> dict[int, dict[str, date]]:
-    """project → {stage: date it first reached that stage or a later one}, for signed,
-    started and producing, from the stage history."""
-    out: dict[int, dict[str, date]] = defaultdict(dict)
-    if not project_ids:
-        return out
-    for chunk in _chunks(project_ids):
-        stmt = select(StageChange.project_id, StageChange.to_stage, StageChange.at).where(
-            StageChange.project_id.in_(chunk)).order_by(StageChange.at, StageChange.id)
-        for pid, to_stage, at in session.exec(stmt):
-            idx = _stage_index(to_stage)
-            for stage in REACH_STAGES:
-                if idx >= _stage_index(stage) and stage not in out[pid]:
-                    out[pid][stage] = at.date()
-    return out
-
-
-def arrivals(session: Session, project_ids: list[int]) -> list[tuple[int, date, Decimal]]:
-    rows: list[tuple[int, date, Decimal]] = []
-    for chunk in _chunks(project_ids):
-        stmt = select(FundArrival.project_id, FundArrival.date, FundArrival.amount_wan).where(
-            FundArrival.project_id.in_(chunk), FundArrival.deleted_at.is_(None))
-        rows.extend((pid, d, _dec(a)) for pid, d, a in session.exec(stmt))
-    return rows
-
-
-def _chunks(ids: list[int], size: int = 900):
-    for i in range(0, len(ids), size):
-        yield ids[i:i + size]
+def selection(filters: ProjectFilters):
+    """The WHERE clause of the projects ``filters`` selects (the list's own query)."""
+    return filters.select().whereclause
 
 
 # --- the computation -------------------------------------------------------------------
@@ -132,47 +91,75 @@ class Stats:
     city_indicators: list[dict] = field(default_factory=list)
 
 
-def _indicator_values(projects: list[Project], reached: dict, funds: Decimal) -> dict:
-    live = [p for p in projects if p.stage != "dropped"]
-    signed_now = [p for p in projects if p.stage in rules.SIGNED_OR_LATER]
-    started_now = [p for p in signed_now if p.stage in rules.STARTED_OR_LATER]
-    producing_now = [p for p in signed_now if p.stage == "producing"]
-    ever_signed = [p for p in projects if "signed" in reached.get(p.id, {})]
-    ever_started = [p for p in ever_signed if "started" in reached.get(p.id, {})]
-    planned_signed = sum((_dec(p.planned_investment_wan) for p in signed_now), ZERO)
+@dataclass
+class Tally:
+    """Sums over a set of projects, rolled up from per-stage rows (q.by_stage)."""
+
+    count: int = 0
+    by_stage: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    planned_wan: Decimal = ZERO
+    actual_wan: Decimal = ZERO
+    funds_wan: Decimal = ZERO          # live 到位资金, or the actual investment without entries
+    planned_signed_wan: Decimal = ZERO
+    ever_signed: int = 0               # reached 签约 at some time (stage history)
+    ever_started: int = 0              # reached 开工 at some time
+
+    def add(self, stage, count, planned, actual, funds, ever_signed, ever_started) -> None:
+        self.count += count
+        self.by_stage[stage] += count
+        self.planned_wan += q.wan(planned)
+        self.actual_wan += q.wan(actual)
+        self.funds_wan += q.wan(funds)
+        if stage in rules.SIGNED_OR_LATER:
+            self.planned_signed_wan += q.wan(planned)
+        self.ever_signed += ever_signed
+        self.ever_started += ever_started
+
+    def now(self, stages) -> int:
+        return sum(self.by_stage[s] for s in stages)
+
+
+def _tallies(rows) -> dict:
+    """key → Tally, from rows (key, stage, count, planned, actual, funds, signed, started)."""
+    out: dict = {}
+    for key, *values in rows:
+        out.setdefault(key, Tally()).add(*values)
+    return out
+
+
+def _indicator_values(t: Tally) -> dict:
+    signed_now = t.now(rules.SIGNED_OR_LATER)
     return {
-        "signing_rate": (len(signed_now), len(live)),
-        "fulfilment_rate": (len(ever_started), len(ever_signed)),
-        "start_rate": (len(started_now), len(signed_now)),
-        "production_rate": (len(producing_now), len(signed_now)),
-        "funding_rate": (funds, planned_signed),
+        "signing_rate": (signed_now, t.count - t.by_stage["dropped"]),
+        "fulfilment_rate": (t.ever_started, t.ever_signed),
+        "start_rate": (t.now(rules.STARTED_OR_LATER), signed_now),
+        "production_rate": (t.by_stage["producing"], signed_now),
+        "funding_rate": (t.funds_wan, t.planned_signed_wan),
     }
 
 
 def compute(session: Session, filters: ProjectFilters, *, months: int = 24) -> Stats:
-    projects = select_projects(session, filters)
-    ids = [p.id for p in projects]
-    reached = first_reached(session, ids)
-    funds = arrivals(session, ids)
+    where = selection(filters)
     names = reference.division_names(session)
     base = filters.to_args()
     base.pop("page", None)
     base.pop("sort", None)
-    out = Stats(filters=filters, total=len(projects))
 
-    funds_by_project: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    for pid, _d, amount in funds:
-        funds_by_project[pid] += amount
-    # A project with an actual investment but no 到位资金 entries yet (entered before entries
-    # existed, or imported) counts its actual investment as arrived, undated: in the totals
-    # and per city, not per month. Its first entry turns it into a dated opening entry.
-    for p in projects:
-        if p.id not in funds_by_project and _dec(p.actual_investment_wan) > 0:
-            funds_by_project[p.id] = _dec(p.actual_investment_wan)
-    total_funds = sum(funds_by_project.values(), ZERO)
+    # Two GROUP BY queries: by city and stage (with the stage history, for the indicators) and
+    # by segment, mode, form and stage. The totals and the four groupings roll up from them.
+    city_rows = q.by_stage(session, where, Project.city_code, reach=True)
+    others = [name for name in GROUPINGS if name != "city"]
+    other_rows = q.by_stage(session, where, *(getattr(Project, GROUPINGS[n][0]) for n in others))
+    tallies = {"city": _tallies(city_rows)}
+    for i, name in enumerate(others):
+        tallies[name] = _tallies((row[i], *row[len(others):]) for row in other_rows)
+    total = Tally()
+    for _city, *values in city_rows:
+        total.add(*values)
+    out = Stats(filters=filters, total=total.count)
 
     # indicators
-    values = _indicator_values(projects, reached, total_funds)
+    values = _indicator_values(total)
     links = {"signing_rate": dict(base, reached="signed"),
              "fulfilment_rate": dict(base, reached="started"),
              "start_rate": dict(base, reached="started"),
@@ -186,9 +173,7 @@ def compute(session: Session, filters: ProjectFilters, *, months: int = 24) -> S
             "args": links[key]})
 
     # funnel
-    by_stage: dict[str, int] = defaultdict(int)
-    for p in projects:
-        by_stage[p.stage] += 1
+    by_stage = total.by_stage
     previous = None
     for i, stage in enumerate(rules.PIPELINE):
         at_or_beyond = sum(by_stage[s] for s in rules.PIPELINE[i:])
@@ -204,21 +189,11 @@ def compute(session: Session, filters: ProjectFilters, *, months: int = 24) -> S
 
     # groupings
     for name, (attr, _title) in GROUPINGS.items():
-        rows: dict = {}
-        for p in projects:
-            key = getattr(p, attr)
-            row = rows.setdefault(key, {"key": key, "count": 0, "signed": 0,
-                                        "planned_wan": ZERO, "actual_wan": ZERO,
-                                        "funds_wan": ZERO, "planned_signed_wan": ZERO})
-            row["count"] += 1
-            row["planned_wan"] += _dec(p.planned_investment_wan)
-            row["actual_wan"] += _dec(p.actual_investment_wan)
-            row["funds_wan"] += funds_by_project.get(p.id, ZERO)
-            if p.stage in rules.SIGNED_OR_LATER:
-                row["signed"] += 1
-                row["planned_signed_wan"] += _dec(p.planned_investment_wan)
-        ordered = sorted(rows.values(), key=lambda r: (r["key"] is None, -r["count"],
-                                                       str(r["key"])))
+        rows = [{"key": key, "count": t.count, "signed": t.now(rules.SIGNED_OR_LATER),
+                 "planned_wan": t.planned_wan, "actual_wan": t.actual_wan,
+                 "funds_wan": t.funds_wan, "planned_signed_wan": t.planned_signed_wan}
+                for key, t in tallies[name].items()]
+        ordered = sorted(rows, key=lambda r: (r["key"] is None, -r["count"], str(r["key"])))
         for row in ordered:
             row["label"] = _group_label(name, row["key"], names)
             row["funding_rate"] = rules.rate(row["funds_wan"], row["planned_signed_wan"])
@@ -228,8 +203,7 @@ def compute(session: Session, filters: ProjectFilters, *, months: int = 24) -> S
 
     # per city indicators
     for row in out.groups["city"]:
-        members = [p for p in projects if p.city_code == row["key"]]
-        vals = _indicator_values(members, reached, row["funds_wan"])
+        vals = _indicator_values(tallies["city"][row["key"]])
         out.city_indicators.append({
             "key": row["key"], "label": row["label"], "args": row["args"],
             "rates": {k: rules.rate(n, d) for k, (n, d) in vals.items()}})
@@ -241,11 +215,10 @@ def compute(session: Session, filters: ProjectFilters, *, months: int = 24) -> S
         return month_rows.setdefault(m, {"month": m, "signed": 0, "started": 0, "producing": 0,
                                          "funds_wan": ZERO})
 
-    for stages in reached.values():
-        for stage, when in stages.items():
-            month_row(_month(when))[stage] += 1
-    for _pid, when, amount in funds:
-        month_row(_month(when))["funds_wan"] += amount
+    for stage, m, count in q.reached_per_month(session, where):
+        month_row(m)[stage] += count
+    for m, amount in q.funds_per_month(session, where):
+        month_row(m)["funds_wan"] += q.wan(amount)
     planned_signed = values["funding_rate"][1]
     running = ZERO
     for m in sorted(month_rows):
@@ -258,38 +231,23 @@ def compute(session: Session, filters: ProjectFilters, *, months: int = 24) -> S
     out.monthly = [month_rows[m] for m in sorted(month_rows)][-months:]
 
     # 一事一议 by status
-    cases: dict[str, dict] = {}
-    for p in projects:
-        if not p.case_by_case:
-            continue
-        status = p.case_status or "pending"
-        row = cases.setdefault(status, {"status": status, "count": 0, "planned_wan": ZERO})
-        row["count"] += 1
-        row["planned_wan"] += _dec(p.planned_investment_wan)
+    cases = {status: {"status": status, "count": count, "planned_wan": q.wan(planned)}
+             for status, count, planned in q.cases_by_status(session, where)}
     out.cases = [dict(cases.get(s, {"status": s, "count": 0, "planned_wan": ZERO}),
                       label=rules.CASE_STATUSES[s],
                       args=dict(base, case_by_case="1", case_status=s))
                  for s in rules.CASE_STATUSES]
 
     # 吉浙 by Zhejiang city
-    zj: dict = {}
-    for p in projects:
-        if not p.jizhe:
-            continue
-        key = p.source_city
-        row = zj.setdefault(key, {"source_city": key, "count": 0, "signed": 0,
-                                  "planned_wan": ZERO, "actual_wan": ZERO})
-        row["count"] += 1
-        row["planned_wan"] += _dec(p.planned_investment_wan)
-        row["actual_wan"] += _dec(p.actual_investment_wan)
-        row["signed"] += p.stage in rules.SIGNED_OR_LATER
-    for row in zj.values():
-        row["label"] = row["source_city"] or "（未填来源城市）"
-        row["args"] = (dict(base, jizhe="1", source_city=row["source_city"])
-                       if row["source_city"] else None)
-        row["signed_args"] = (dict(row["args"], reached="signed") if row["args"] else None)
-    out.jizhe = sorted(zj.values(), key=lambda r: (r["source_city"] is None, -r["count"],
-                                                   r["label"]))
+    zj = []
+    for key, count, signed, planned, actual in q.jizhe_by_source_city(session, where):
+        row = {"source_city": key, "count": count, "signed": int(signed or 0),
+               "planned_wan": q.wan(planned), "actual_wan": q.wan(actual),
+               "label": key or "（未填来源城市）"}
+        row["args"] = dict(base, jizhe="1", source_city=key) if key else None
+        row["signed_args"] = dict(row["args"], reached="signed") if row["args"] else None
+        zj.append(row)
+    out.jizhe = sorted(zj, key=lambda r: (r["source_city"] is None, -r["count"], r["label"]))
     return out
 
 
@@ -308,30 +266,19 @@ def _group_label(name: str, key, names: dict) -> str:
 # --- drill-down: the list behind a figure that the list filters cannot express -----------
 
 def drill(session: Session, filters: ProjectFilters, criteria: DrillCriteria) -> list[Project]:
-    projects = select_projects(session, filters)
-    ids = [p.id for p in projects]
-    if criteria.reached:
-        reached = first_reached(session, ids) if criteria.month else None
-        level = _stage_index(criteria.reached)
-        kept = []
-        for p in projects:
-            if criteria.month:
-                when = reached.get(p.id, {}).get(criteria.reached)
-                if when is not None and _month(when) == criteria.month:
-                    kept.append(p)
-            elif _stage_index(p.stage) >= level:
-                kept.append(p)
-        projects = kept
+    """The projects behind a figure, in id order."""
+    stmt = filters.select().order_by(None).order_by(Project.id)
+    if criteria.reached and criteria.month:
+        stmt = stmt.where(q.first_reached_in_month(session, selection(filters), criteria.reached,
+                                                   criteria.month))
+    elif criteria.reached:  # now at this pipeline stage or beyond
+        stmt = stmt.where(Project.stage.in_(q.reached_from(criteria.reached)))
     if criteria.funded:
-        funded = {pid for pid, when, _a in arrivals(session, [p.id for p in projects])
-                  if criteria.month is None or _month(when) == criteria.month}
-        if criteria.month is None:  # undated: actual investment without entries (see compute)
-            funded |= {p.id for p in projects if _dec(p.actual_investment_wan) > 0}
-        projects = [p for p in projects if p.id in funded]
+        stmt = stmt.where(q.funded(session, criteria.month))
     if criteria.case_status:
-        projects = [p for p in projects
-                    if p.case_by_case and (p.case_status or "pending") == criteria.case_status]
-    return projects
+        stmt = stmt.where(Project.case_by_case.is_(True),
+                          q.case_status_or_pending() == criteria.case_status)
+    return list(session.exec(stmt))
 
 
 # --- JSON and .xlsx ----------------------------------------------------------------------
