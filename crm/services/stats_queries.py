@@ -6,8 +6,9 @@ NUMERIC values as floating point, so summing the amounts themselves could drift 
 summing integers is exact on both databases and ``wan()`` turns the sum back into a Decimal
 with two places, as the old per-row Python sums were.
 
-Months are the stored UTC values' year and month (``strftime`` / ``to_char``), as
-``datetime.date()`` on the stored value gave before.
+Months are Beijing months: stage changes are stored in UTC and shifted to UTC+8 before
+taking the month (a signing at 23:30 UTC on 31 March was on 1 April in the office);
+到位资金 dates are calendar dates already.
 """
 
 from __future__ import annotations
@@ -51,11 +52,19 @@ def cents(column) -> ColumnElement:
 
 
 def month_of(session: Session, column) -> ColumnElement:
-    """'YYYY-MM' of a stored date or datetime."""
+    """'YYYY-MM' of a stored calendar date."""
     # inline constants, not bound parameters: a GROUP BY must repeat the expression exactly
     if session.get_bind().dialect.name == "postgresql":
         return func.to_char(column, literal_column("'YYYY-MM'"))
     return func.strftime(literal_column("'%Y-%m'"), column)
+
+
+def beijing_month_of(session: Session, column) -> ColumnElement:
+    """'YYYY-MM' in Beijing time of a stored UTC datetime."""
+    if session.get_bind().dialect.name == "postgresql":
+        local = column.op("AT TIME ZONE")(literal_column("'Asia/Shanghai'"))
+        return func.to_char(local, literal_column("'YYYY-MM'"))
+    return func.strftime(literal_column("'%Y-%m'"), column, literal_column("'+8 hours'"))
 
 
 def case_status_or_pending() -> ColumnElement:
@@ -122,7 +131,7 @@ def reached_per_month(session: Session, where) -> list[tuple[str, str, int]]:
     reached = first_reached(where)
     parts = []
     for stage in REACH_STAGES:
-        month = month_of(session, reached.c[stage])
+        month = beijing_month_of(session, reached.c[stage])
         parts.append(select(literal_column(f"'{stage}'"), month, func.count())
                      .where(reached.c[stage].is_not(None)).group_by(month))
     return [tuple(r) for r in session.exec(parts[0].union_all(*parts[1:]))]
@@ -163,7 +172,7 @@ def first_reached_in_month(session: Session, where, stage: str, month: str) -> C
         return false()
     reached = first_reached(where)
     return Project.id.in_(select(reached.c.project_id)
-                          .where(month_of(session, reached.c[stage]) == month))
+                          .where(beijing_month_of(session, reached.c[stage]) == month))
 
 
 def funded(session: Session, month: str | None) -> ColumnElement:

@@ -85,15 +85,15 @@ def test_first_reached_is_the_earliest_change_into_that_stage_or_later(db, staff
     assert (fulfilment["numerator"], fulfilment["denominator"]) == (1, 2)
 
 
-def test_month_is_the_stored_utc_month(db, staff):
-    # The definition the statistics had before moving to SQL (datetime.date() of the stored
-    # UTC value): 23:30 UTC on 31 March counts in March, though it is 1 April in Beijing.
+def test_month_is_the_beijing_month(db, staff):
+    # 23:30 UTC on 31 March is 07:30 on 1 April in Beijing: the office counts it in April.
     p = new(db, staff, "月末签约", stage="negotiation")
     move(db, staff, p, "signed")
     stamp(db, p, datetime(2024, 3, 1, tzinfo=UTC), datetime(2024, 3, 31, 23, 30, tzinfo=UTC))
     rows = {r["month"]: r["signed"] for r in compute(db).monthly}
-    assert rows.get("2024-03") == 1 and "2024-04" not in rows
-    assert drill(db, reached="signed", month="2024-03") == ["月末签约"]
+    assert rows.get("2024-04") == 1 and "2024-03" not in rows
+    assert drill(db, reached="signed", month="2024-04") == ["月末签约"]
+    assert drill(db, reached="signed", month="2024-03") == []
 
 
 def test_deleted_projects_and_entries_do_not_count(db, staff):
