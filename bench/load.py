@@ -219,10 +219,13 @@ def main() -> int:
     tokens, reader_token = prepare(env, args.writers)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
+    # The server's output goes to a file: a pipe nobody reads fills up and freezes it.
+    log_path = instance / "server.log"
+    log = log_path.open("wb")
     server = subprocess.Popen(
         [sys.executable, "-c", "from crm.cli import main; main()", "serve", "--host",
          "127.0.0.1", "--port", str(port), "--threads", str(args.threads)],
-        env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        env={**os.environ, **env}, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.time() + 30
         while True:
@@ -231,7 +234,7 @@ def main() -> int:
                 break
             except OSError:
                 if time.time() > deadline or server.poll() is not None:
-                    print(server.stdout.read().decode() if server.poll() is not None else "")
+                    print(log_path.read_text(errors="replace"))
                     raise SystemExit("服务器未能启动") from None
                 time.sleep(0.2)
         stats, stop, lock, written = Stats(), threading.Event(), threading.Lock(), []
@@ -255,7 +258,9 @@ def main() -> int:
             server.wait(timeout=15)
         except subprocess.TimeoutExpired:
             server.kill()
+        log.close()
     problems = verify(env, written)
+    server_log = log_path.read_text(errors="replace").splitlines()
 
     total = sum(len(v) for v in stats.latency.values())
     every = [x for v in stats.latency.values() for x in v]
@@ -270,7 +275,11 @@ def main() -> int:
               f"{pct(values, 0.95) * 1000:8.0f} {max(values) * 1000:8.0f}")
     shown = "：" + "; ".join(stats.errors[:5]) if stats.errors else ""
     print(f"错误 {len(stats.errors)}{shown}")
-    locked = sum("database is locked" in e for e in stats.errors)
+    tracebacks = sum("Traceback" in line for line in server_log)
+    queue_warnings = sum("Task queue depth" in line for line in server_log)
+    print(f"服务器日志 {log_path}：Traceback {tracebacks}，队列积压警告 {queue_warnings}")
+    locked = sum("database is locked" in e for e in stats.errors) + sum(
+        "database is locked" in line for line in server_log)
     print(f"“database is locked” 到达用户：{locked}")
     print(f"写入核对：{len(written)} 个项目（含其备注、跟进记录）"
           + ("全部在库" if not problems else f"，问题 {len(problems)}：{problems[:5]}"))
