@@ -192,6 +192,7 @@ def free_port() -> int:
 @pytest.fixture
 def live_server(template_db, tmp_path):
     """The real app on waitress, CSRF on, in a thread; yields (base_url, app)."""
+    from waitress import wasyncore
     from waitress.server import create_server
 
     config = base_config(fresh_database_url(template_db, tmp_path), tmp_path)
@@ -202,10 +203,22 @@ def live_server(template_db, tmp_path):
         with app.app_context(), session_scope() as session:
             reference.seed_reference(session)
     server = create_server(app, host="127.0.0.1", port=free_port(), threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
+    stop = threading.Event()
+
+    def serve() -> None:
+        # waitress's own run() loops until its sockets are closed; closing them from
+        # this thread while the loop selects on them races (EBADF). Loop in short
+        # steps instead and close the server only after the loop has stopped.
+        while not stop.is_set():
+            wasyncore.loop(timeout=0.05, map=server._map, count=1)
+
+    thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.effective_port}", app
-    server.close()
+    stop.set()
+    thread.join(timeout=5)
+    server.task_dispatcher.shutdown()
+    wasyncore.close_all(server._map)  # the listener and every kept-alive connection
     get_engine(app).dispose()
 
 

@@ -95,8 +95,9 @@ class ListFilters:
         if column is None:
             return stmt.order_by(model.updated_at.desc(), model.id.desc())
         column = getattr(model, column)
-        return stmt.order_by(column.desc() if (self.sort or "").startswith("-") else column,
-                             model.id.desc())
+        # blanks last in both directions, the same on SQLite and PostgreSQL
+        ordered = column.desc() if (self.sort or "").startswith("-") else column.asc()
+        return stmt.order_by(ordered.nulls_last(), model.id.desc())
 
     def _live(self, stmt, model):
         return stmt.where(model.deleted_at.is_not(None) if self.deleted

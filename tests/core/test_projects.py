@@ -173,3 +173,14 @@ def test_case_status_moves_along_its_transitions(db, staff):
     with pytest.raises(ValidationFailed):
         projects.update_project(session=db, project=small, user=staff,
                                 data={"case_status": "consulting"})
+
+
+@pytest.mark.parametrize("sort", ["planned", "-planned"])
+def test_blank_amounts_sort_last_both_ways(db, staff, sort):
+    from crm.services.filters import ProjectFilters
+
+    for name, amount in [("空", None), ("小", "10"), ("大", "900")]:
+        new_project(db, staff, name=name, planned_investment_wan=amount)
+    names = [p.name for p in db.exec(ProjectFilters.from_args({"sort": sort}).select())]
+    assert names[-1] == "空"
+    assert names[:2] == (["小", "大"] if sort == "planned" else ["大", "小"])
