@@ -72,10 +72,19 @@ def export(kind: str, fmt: str):
         description=exporting.describe(session, kind, filters),
     )
     rows = exporting.iter_rows(session, kind, filters)
-    body = stream_with_context(iter_csv(exporting.get_kind(kind).columns, rows))
+    body = stream_with_context(_closing(session, iter_csv(exporting.get_kind(kind).columns, rows)))
     response = Response(body, mimetype=MIMETYPES["csv"])
     response.headers["Content-Disposition"] = _attachment(filename)
     return response
+
+
+def _closing(session, chunks):
+    """End the streaming cursor's transaction as soon as the download is sent
+    (otherwise PostgreSQL keeps it open, holding locks, until the pool recycles it)."""
+    try:
+        yield from chunks
+    finally:
+        session.close()
 
 
 def _attachment(filename: str) -> str:
