@@ -98,8 +98,10 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _remember_client() -> None:
-        session.permanent = True  # cookie lifetime = PERMANENT_SESSION_LIFETIME
         audit.current_ip.set(request.remote_addr or "")
+        if request.path.startswith("/api/"):
+            return  # bearer tokens only: the API neither reads nor sets the session cookie
+        session.permanent = True  # cookie lifetime = PERMANENT_SESSION_LIFETIME
         _idle_timeout()
 
     @app.after_request

@@ -80,3 +80,9 @@ def test_api_is_csrf_exempt_with_csrf_on(app, api):
 def test_openapi_document_is_public(client):
     r = client.get("/api/v1/openapi.json")
     assert r.status_code == 200 and r.is_json
+
+
+def test_api_responses_set_no_session_cookie(api):
+    r = api.get("/api/v1/projects")
+    assert r.status_code == 200
+    assert "Set-Cookie" not in r.headers
