@@ -2,22 +2,14 @@
 
 Content-Security-Policy
 -----------------------
-Enforced: everything from this origin only ('self'); no eval, no plugins
-(object-src 'none'), no framing by other sites, forms post only here, no <base>
-hijack. Scripts still allow 'unsafe-inline' because two pages need inline script
-that their owners have not yet moved to nonces:
-  * the map page: folium emits two inline <script> blocks (the L_NO_TOUCH header and
-    the map itself) which templates/map/index.html prints without a nonce;
-  * templates/_list.html: the delete button's onclick="return confirm(...)".
-In CSP2+ browsers a nonce in script-src switches 'unsafe-inline' off, so adding a nonce
-now would break both pages. The nonce is ready: every response also carries a strict
-``Content-Security-Policy-Report-Only`` (script-src 'self' 'nonce-…', no inline
-handlers) so the browser console names each remaining violation, and templates get
-``csp_nonce()``. To make a page strict, write ``<script nonce="{{ csp_nonce() }}">``,
-pipe trusted server-built HTML through ``|with_nonce``, and replace inline handlers with
-a script file; once no template needs inline script, set CSP_STRICT_SCRIPTS (config
-ZHAOSHANG_CSP_STRICT=1) to enforce the strict policy. tests/security/test_headers.py
-checks that strict mode serves a page whose inline scripts all carry the nonce.
+Everything from this origin only ('self'); no eval, no plugins (object-src 'none'), no
+framing by other sites, forms post only here, no <base> hijack. Scripts are files from
+this origin or inline blocks carrying this response's nonce (``csp_nonce()``; the map
+page puts it on folium's scripts, ``|with_nonce`` adds it to trusted server-built HTML);
+inline event handlers are not allowed — static/app.js handles data-confirm and
+data-print instead. ZHAOSHANG_CSP_STRICT=0 falls back to 'unsafe-inline' for a
+deployment that adds its own inline scripts; the strict policy is then still sent as
+``Content-Security-Policy-Report-Only`` so the browser console names each violation.
 
 Idle timeout
 ------------
@@ -92,7 +84,7 @@ def policies(app: Flask, nonce: str) -> tuple[str, str]:
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("CSP_STRICT_SCRIPTS", os.environ.get("ZHAOSHANG_CSP_STRICT") == "1")
+    app.config.setdefault("CSP_STRICT_SCRIPTS", os.environ.get("ZHAOSHANG_CSP_STRICT", "1") != "0")
     app.add_template_global(csp_nonce)
     app.add_template_filter(with_nonce)
 

@@ -247,9 +247,10 @@ def test_security_headers(client, staff_client):
         assert "frame-ancestors 'self'" in csp and "form-action 'self'" in csp
         assert "'unsafe-eval'" not in csp
         assert "http:" not in csp and "https:" not in csp.replace("https://*.", "")
-        strict = r.headers["Content-Security-Policy-Report-Only"]
-        assert "'unsafe-inline'" not in strict.split("script-src", 1)[1].split(";")[0]
-        assert "'nonce-" in strict
+        # strict by default: scripts only from this origin or with this response's nonce
+        assert "'unsafe-inline'" not in csp.split("script-src", 1)[1].split(";")[0]
+        assert "'nonce-" in csp
+        assert "Content-Security-Policy-Report-Only" not in r.headers
         assert r.headers["X-Content-Type-Options"] == "nosniff"
         assert r.headers["X-Frame-Options"] == "SAMEORIGIN"
         assert r.headers["Referrer-Policy"] == "same-origin"
@@ -257,9 +258,16 @@ def test_security_headers(client, staff_client):
 
 
 def test_nonce_changes_per_response(client):
-    a = client.get("/login").headers["Content-Security-Policy-Report-Only"]
-    b = client.get("/login").headers["Content-Security-Policy-Report-Only"]
+    a = client.get("/login").headers["Content-Security-Policy"]
+    b = client.get("/login").headers["Content-Security-Policy"]
     assert a != b
+
+
+def test_relaxed_policy_when_switched_off_still_reports_the_strict_one(app, client):
+    app.config["CSP_STRICT_SCRIPTS"] = False
+    r = client.get("/login")
+    assert "'unsafe-inline'" in r.headers["Content-Security-Policy"]
+    assert "'nonce-" in r.headers["Content-Security-Policy-Report-Only"]
 
 
 def test_strict_mode_pages_have_no_inline_script_without_nonce(app, client_as):

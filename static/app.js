@@ -8,3 +8,10 @@ document.addEventListener("submit", function (event) {
     event.preventDefault();
   }
 });
+
+// Buttons with data-print print the page (the statistics page's 打印).
+document.addEventListener("click", function (event) {
+  if (event.target.closest("[data-print]")) {
+    window.print();
+  }
+});
