@@ -196,7 +196,8 @@ _CREDIT_CODE_RE = re.compile(rf"^[{CREDIT_CODE_CHARS}]{{18}}$")
 
 
 def credit_code_check_char(first17: str) -> str:
-    total = sum(CREDIT_CODE_CHARS.index(c) * w for c, w in zip(first17, CREDIT_CODE_WEIGHTS, strict=True))
+    pairs = zip(first17, CREDIT_CODE_WEIGHTS, strict=True)
+    total = sum(CREDIT_CODE_CHARS.index(c) * w for c, w in pairs)
     return CREDIT_CODE_CHARS[(31 - total % 31) % 31]
 
 

@@ -46,7 +46,8 @@ def load_demo(session: Session, *, user: User, enterprises: int = 200, projects_
 def _enterprise(session, rnd, i, segs, user) -> Enterprise:
     zhejiang = rnd.random() < 0.3
     province, city = ("浙江省", rnd.choice(ZJ_CITIES)) if zhejiang else rnd.choice(OTHER_SOURCES)
-    name = f"{DEMO_MARK}{city[:2]}{rnd.choice(NAME_HEADS)}{rnd.choice(NAME_TAILS)}有限公司{i + 1:03d}"
+    words = f"{city[:2]}{rnd.choice(NAME_HEADS)}{rnd.choice(NAME_TAILS)}"
+    name = f"{DEMO_MARK}{words}有限公司{i + 1:03d}"
     ent = create_enterprise(session=session, user=user, commit=False, data={
         "name": name, "province": province, "city": city, "chain_segment": rnd.choice(segs),
         "kind": rnd.choice(list(rules.ENTERPRISE_KINDS)), "is_key_target": rnd.random() < 0.35,
@@ -75,7 +76,8 @@ def _project(session, rnd, i, ents, cities, segs, user, today) -> Project:
         "planned_investment_wan": planned, "source_province": ent.province,
         "source_city": ent.city, "introducer": rnd.choice(["", "吉商联合会", "浙江吉林商会"]),
         "responsible_unit": "省商务厅", "notes": "演示数据。",
-        "stage": stage, "stage_reason": "演示：等待企业决策" if stage in ("paused", "dropped") else "",
+        "stage": stage,
+        "stage_reason": "演示：等待企业决策" if stage in rules.STAGES_NEEDING_REASON else "",
     }
     if stage in rules.SIGNED_OR_LATER:
         data["actual_investment_wan"] = (planned * Decimal(rnd.choice([0, 0.2, 0.5, 1]))).quantize(
@@ -94,7 +96,8 @@ def _followups(session, rnd, projs, n, user, today) -> int:
         due = when + timedelta(days=rnd.randint(7, 45)) if rnd.random() < 0.7 else None
         fu = FollowUp(project_id=proj.id, enterprise_id=proj.enterprise_id, user_id=user.id,
                       kind=rnd.choice(list(rules.FOLLOWUP_KINDS)), date=when,
-                      participants="演示人员", summary=f"{DEMO_MARK}第{i + 1}次跟进：沟通项目进展。",
+                      participants="演示人员",
+                      summary=f"{DEMO_MARK}第{i + 1}次跟进：沟通项目进展。",
                       next_step="演示：准备下一轮洽谈材料" if due else "", next_due=due,
                       is_demo=True)
         session.add(fu)

@@ -9,7 +9,7 @@ from crm.models import Contact, ContactBase, Enterprise, EnterpriseCreate, Enter
 from crm.models.enterprise import ENTERPRISE_LABELS
 from crm.services import audit, geo, permissions, records, reference
 from crm.services.errors import ValidationFailed
-from crm.services.validation import nulls_for_required, parse, require
+from crm.services.validation import check_choice, nulls_for_required, parse, require
 
 SYSTEM_FIELDS = ("id", "jizhe", "city_code", "is_demo", "created_at", "updated_at", "deleted_at")
 TEXT_FIELDS = ("notes",)
@@ -151,13 +151,7 @@ def _validate(session: Session, v: dict, *, existing_id: int | None) -> None:
             other = find_by_credit_code(session, code)
             if other is not None and other.id != existing_id:
                 require(errors, L, "credit_code", f"已被企业“{other.name}”使用")
-    kind = v.get("kind")
-    if kind is not None and kind not in rules.ENTERPRISE_KINDS:
-        mapped = rules.code_for_label(rules.ENTERPRISE_KINDS, kind)
-        if mapped is None:
-            require(errors, L, "kind", "不是可选的类型（可选：" + "、".join(rules.ENTERPRISE_KINDS.values()) + "）")
-        else:
-            v["kind"] = mapped
+    check_choice(errors, v, L, "kind", rules.ENTERPRISE_KINDS)
     if v.get("priority") is not None and v["priority"] not in rules.PRIORITIES:
         require(errors, L, "priority", "应为 1（高）、2（中）或 3（低）")
     if v.get("revenue_wan") is not None and v["revenue_wan"] < 0:

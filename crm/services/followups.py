@@ -9,7 +9,7 @@ from crm.models import Enterprise, FollowUp, FollowUpCreate, Project, User
 from crm.models.followup import FOLLOWUP_LABELS, FollowUpUpdate
 from crm.services import audit, permissions, records
 from crm.services.errors import ValidationFailed
-from crm.services.validation import nulls_for_required, parse, require
+from crm.services.validation import check_choice, nulls_for_required, parse, require
 
 SYSTEM_FIELDS = ("id", "user_id", "is_demo", "created_at", "updated_at", "deleted_at")
 
@@ -134,12 +134,7 @@ def _validate(session: Session, v: dict) -> Project | None:
         require(errors, L, "project_id", "项目和企业至少选择一个")
     if project is not None and v.get("enterprise_id") is None:
         v["enterprise_id"] = project.enterprise_id
-    if v.get("kind") not in rules.FOLLOWUP_KINDS:
-        mapped = rules.code_for_label(rules.FOLLOWUP_KINDS, v.get("kind"))
-        if mapped is None:
-            require(errors, L, "kind", "不是可选的方式（可选：" + "、".join(rules.FOLLOWUP_KINDS.values()) + "）")
-        else:
-            v["kind"] = mapped
+    check_choice(errors, v, L, "kind", rules.FOLLOWUP_KINDS, required=True)
     if not (v.get("summary") or "").strip():
         require(errors, L, "summary", "必填")
     if v.get("next_due") and v.get("date") and v["next_due"] < v["date"]:

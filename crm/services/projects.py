@@ -12,7 +12,7 @@ from crm.models.project import PROJECT_LABELS, ProjectUpdate, StageChange
 from crm.services import audit, geo, permissions, records, reference
 from crm.services import settings as settings_service
 from crm.services.errors import Forbidden, ValidationFailed
-from crm.services.validation import nulls_for_required, parse, require
+from crm.services.validation import check_choice, nulls_for_required, parse, require
 
 # Fields a stage move, not an edit, changes; and fields no one sets by hand.
 STAGE_FIELDS = {"stage", "stage_reason"}
@@ -62,7 +62,7 @@ def create_project(*, session: Session, data: dict | ProjectCreate, user: User,
 
 
 def update_project(*, session: Session, project: Project, data: dict, user: User) -> Project:
-    permissions.require(permissions.can_edit_project(user, project), "您只能修改落地在本市（州）的项目。")
+    require_edit(user, project)
     raw = _clean(dict(data))
     version = raw.pop("version", None)
     records.check_version(project, version, raw)
@@ -98,7 +98,7 @@ def update_project(*, session: Session, project: Project, data: dict, user: User
 
 def move_stage(*, session: Session, project: Project, to_stage: str, reason: str = "",
                user: User, version: int | None = None) -> Project:
-    permissions.require(permissions.can_edit_project(user, project), "您只能修改落地在本市（州）的项目。")
+    require_edit(user, project)
     records.check_version(project, version, {"stage": to_stage, "stage_reason": reason})
     _move(session, project, to_stage, reason, user)
     session.commit()
@@ -202,7 +202,8 @@ def _derive_city(values: dict, project: Project | None = None) -> None:
     """No city but a point: the point's prefecture is the destination."""
     lon = values.get("lon", project.lon if project else None)
     lat = values.get("lat", project.lat if project else None)
-    has_city = values.get("city_code") or (project and project.city_code and "city_code" not in values)
+    kept_city = project is not None and project.city_code and "city_code" not in values
+    has_city = values.get("city_code") or kept_city
     if not has_city and lon is not None and lat is not None:
         code = geo.prefecture_code_at(lon, lat)
         if code:
@@ -241,11 +242,11 @@ def _validate(session: Session, v: dict, *, creating: bool) -> None:
     L = PROJECT_LABELS
     if not (v.get("name") or "").strip():
         require(errors, L, "name", "必填")
-    _check_vocab(errors, v, "project_class", rules.PROJECT_CLASSES)
-    _check_vocab(errors, v, "cooperation_form", rules.COOPERATION_FORMS)
-    _check_vocab(errors, v, "attraction_mode", rules.ATTRACTION_MODES)
+    check_choice(errors, v, L, "project_class", rules.PROJECT_CLASSES)
+    check_choice(errors, v, L, "cooperation_form", rules.COOPERATION_FORMS)
+    check_choice(errors, v, L, "attraction_mode", rules.ATTRACTION_MODES)
     if creating:
-        _check_vocab(errors, v, "stage", rules.STAGES)
+        check_choice(errors, v, L, "stage", rules.STAGES)
         if v.get("stage") in rules.STAGES_NEEDING_REASON and not v.get("stage_reason"):
             require(errors, L, "stage_reason", "搁置或终止须填写原因")
     for field in ("planned_investment_wan", "actual_investment_wan"):
@@ -261,16 +262,6 @@ def _validate(session: Session, v: dict, *, creating: bool) -> None:
         require(errors, L, "owner_id", "所选负责人不存在")
     if errors:
         raise ValidationFailed(errors)
-
-
-def _check_vocab(errors: dict, v: dict, field: str, vocab: dict) -> None:
-    value = v.get(field)
-    if value is not None and value not in vocab:
-        code = rules.code_for_label(vocab, value)
-        if code is None:
-            require(errors, PROJECT_LABELS, field, "不是可选的值（可选：" + "、".join(vocab.values()) + "）")
-        else:
-            v[field] = code
 
 
 def _check_place(session: Session, errors: dict, v: dict) -> None:

@@ -53,8 +53,8 @@ def _seed_divisions(session: Session) -> int:
     rows = 0
     for r in read_seed("jilin_divisions.csv"):
         _upsert(session, Division, r["code"], dict(
-            code=r["code"], name=r["name"], short_name=r["short_name"], province=rules.JILIN_PROVINCE,
-            level="prefecture", source=r["source"],
+            code=r["code"], name=r["name"], short_name=r["short_name"],
+            province=rules.JILIN_PROVINCE, level="prefecture", source=r["source"],
         ))
         rows += 1
     for r in read_seed("jilin_counties.csv"):

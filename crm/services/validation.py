@@ -6,6 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from pydantic import BaseModel, ValidationError
 
+from crm import rules
 from crm.services.errors import ValidationFailed
 
 PYDANTIC_MESSAGES = {
@@ -121,3 +122,18 @@ def _is_text(column_type) -> bool:
     from sqlalchemy import String
 
     return isinstance(getattr(column_type, "impl_instance", column_type), String)
+
+
+def check_choice(errors: dict[str, str], values: dict, labels: dict[str, str], field: str,
+                 vocab: dict, *, required: bool = False) -> None:
+    """A vocabulary field takes its stored value or its Chinese label (stored as the value)."""
+    value = values.get(field)
+    if value is None and not required:
+        return
+    if value in vocab:
+        return
+    code = rules.code_for_label(vocab, value)
+    if code is None:
+        require(errors, labels, field, "不是可选的值（可选：" + "、".join(vocab.values()) + "）")
+    else:
+        values[field] = code

@@ -64,7 +64,8 @@ def test_jizhe_from_zhejiang_or_mode(db, staff):
     assert new_project(db, staff, attraction_mode="jizhe").jizhe
     assert new_project(db, staff, attraction_mode="吉浙对口合作").jizhe  # Chinese label accepted
     assert not new_project(db, staff, source_province="江苏省").jizhe
-    assert new_project(db, staff, source_province="浙江", source_city="杭州").source_city == "杭州市"
+    hangzhou = new_project(db, staff, source_province="浙江", source_city="杭州")
+    assert hangzhou.source_city == "杭州市"
 
 
 @pytest.mark.parametrize("field, value, fragment", [

@@ -71,7 +71,8 @@ def test_every_single_digit_corruption_is_caught():
 
 
 def test_normalize_credit_code_fullwidth():
-    assert rules.normalize_credit_code(" ９１４４０３００１９２２０３８２１６ ") == "914403001922038216"
+    fullwidth = " ９１４４０３００１９２２０３８２１６ "
+    assert rules.normalize_credit_code(fullwidth) == "914403001922038216"
 
 
 @pytest.mark.parametrize("old, new, allowed", [

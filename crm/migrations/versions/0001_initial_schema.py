@@ -4,10 +4,9 @@ Revision ID: f13f608b0af8
 Revises: 
 Create Date: 2026-11-25 19:02:27.401453
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import op
 
 revision = '0001'
 down_revision = None
