@@ -10,7 +10,7 @@ run writes every valid row in one transaction, or nothing.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -189,6 +189,9 @@ def _priority(raw) -> int | None:
 # --- the two kinds ---------------------------------------------------------------
 class _EnterpriseRows:
     specs = ENTERPRISE_FIELDS
+    # create_enterprise raises every ValidationFailed/Forbidden before it writes, so a
+    # refused row leaves nothing behind without a savepoint of its own.
+    needs_savepoint = False
 
     def __init__(self, session: Session, user: User):
         self.session, self.user = session, user
@@ -241,6 +244,8 @@ class _EnterpriseRows:
 
 class _ProjectRows:
     specs = PROJECT_FIELDS
+    # a row may create its enterprise and then have its project refused: undo both
+    needs_savepoint = True
 
     def __init__(self, session: Session, user: User):
         self.session, self.user = session, user
@@ -424,7 +429,7 @@ def _one_row(handler, parser: _Parser, raw, include_similar: bool) -> RowResult:
         return result
     similar_note = result.note
     try:
-        with handler.session.begin_nested():
+        with handler.session.begin_nested() if handler.needs_savepoint else nullcontext():
             handler.create(dict(data), result)
     except ValidationFailed as exc:
         result.status = "invalid"
