@@ -22,6 +22,7 @@ PROJECT_LABELS = {
     "stage_reason": "阶段说明",
     "planned_investment_wan": "计划投资额（万元）",
     "actual_investment_wan": "实际投资额（万元）",
+    "equipment_investment_wan": "其中设备投资额（万元）",
     "source_province": "来源省份",
     "source_city": "来源城市",
     "introducer": "引进方",
@@ -50,6 +51,8 @@ class ProjectBase(SQLModel):
     attraction_mode: str | None = Field(default=None, index=True)
     planned_investment_wan: Decimal | None = wan_field()
     actual_investment_wan: Decimal | None = wan_field()
+    # Part of the planned investment spent on equipment: measure 7 (技术改造) looks at it.
+    equipment_investment_wan: Decimal | None = wan_field()
     source_province: str | None = None
     source_city: str | None = None
     introducer: str = ""
@@ -120,6 +123,7 @@ class ProjectUpdate(SQLModel):
     attraction_mode: str | None = None
     planned_investment_wan: Decimal | None = None
     actual_investment_wan: Decimal | None = None
+    equipment_investment_wan: Decimal | None = None
     source_province: str | None = None
     source_city: str | None = None
     introducer: str | None = None
@@ -146,5 +150,6 @@ class ProjectPublic(ProjectBase):
     is_demo: bool
     planned_investment_wan: float | None = None
     actual_investment_wan: float | None = None
+    equipment_investment_wan: float | None = None
     last_followup_on: date | None = None
     next_due_on: date | None = None

@@ -27,6 +27,8 @@ class ProjectForm(FlaskForm):
         "计划投资额（万元）",
         description="10亿元 = 100000 万元；达到一事一议标准的项目自动标记")
     actual_investment_wan = StringField("实际投资额（万元）")
+    equipment_investment_wan = StringField(
+        "其中设备投资额（万元）", description="技术改造项目设备投资超过500万元可申请第7条支持")
     source_province = StringField("来源省份", description="来自浙江省的项目自动标为吉浙线索")
     source_city = StringField("来源城市", render_kw={"list": "zhejiang-cities"})
     introducer = StringField("引进方")

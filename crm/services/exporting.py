@@ -63,6 +63,7 @@ PROJECT_COLUMNS = [
     C("stage_reason", "阶段说明"),
     C("planned_investment_wan", "计划投资额（万元）", "wan"),
     C("actual_investment_wan", "实际投资额（万元）", "wan"),
+    C("equipment_investment_wan", "其中设备投资额（万元）", "wan"),
     C("case_by_case", "一事一议", "bool"),
     C("case_status", "一事一议状态"),
     C("jizhe", "吉浙线索", "bool"),

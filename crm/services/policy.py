@@ -160,12 +160,18 @@ def _project_findings(session: Session, project: Project, today: date) -> tuple[
     if project.cooperation_form == "rd_center":
         hit(2, "合作形式：建立研发中心（新认定研发机构可获支持）", "cooperation_form",
             project.cooperation_form, rules.RD_SUBSIDY_CAP_WAN)
-    # Measure 7 speaks of equipment investment; the project records total investment, so a
-    # project whose planned investment does not exceed 500万元 cannot qualify, one above may.
-    if rules.tech_upgrade_qualifies(project.planned_investment_wan):
-        hit(7, f"计划投资额 {_wan_text(project.planned_investment_wan)} 超过"
-               f"{_wan_text(rules.TECH_UPGRADE_EQUIPMENT_MIN_WAN)}：其中设备投资超过"
-               f"{_wan_text(rules.TECH_UPGRADE_EQUIPMENT_MIN_WAN)}的技术改造项目可获省级专项资金重点支持",
+    # Measure 7 looks at equipment investment. Where it is recorded it decides; where it is
+    # not, a project whose planned investment exceeds the line may still qualify (equipment
+    # can only be part of it), and the entry says the equipment figure is to be checked.
+    line = _wan_text(rules.TECH_UPGRADE_EQUIPMENT_MIN_WAN)
+    if project.equipment_investment_wan is not None:
+        if rules.tech_upgrade_qualifies(project.equipment_investment_wan):
+            hit(7, f"设备投资额 {_wan_text(project.equipment_investment_wan)} 超过{line}："
+                   "技术改造项目可获省级专项资金重点支持",
+                "equipment_investment_wan", project.equipment_investment_wan)
+    elif rules.tech_upgrade_qualifies(project.planned_investment_wan):
+        hit(7, f"计划投资额 {_wan_text(project.planned_investment_wan)} 超过{line}："
+               f"如设备投资超过{line}（未填写，待核实），技术改造项目可获省级专项资金重点支持",
             "planned_investment_wan", project.planned_investment_wan)
     if rules.loan_interest_subsidy_open(today.year) and project.stage != "dropped":
         first, last = rules.LOAN_INTEREST_YEARS

@@ -249,9 +249,13 @@ def _validate(session: Session, v: dict, *, creating: bool) -> None:
         check_choice(errors, v, L, "stage", rules.STAGES)
         if v.get("stage") in rules.STAGES_NEEDING_REASON and not v.get("stage_reason"):
             require(errors, L, "stage_reason", "搁置或终止须填写原因")
-    for field in ("planned_investment_wan", "actual_investment_wan"):
+    for field in ("planned_investment_wan", "actual_investment_wan", "equipment_investment_wan"):
         if v.get(field) is not None and Decimal(str(v[field])) < 0:
             require(errors, L, field, "不能为负数")
+    equipment, planned = v.get("equipment_investment_wan"), v.get("planned_investment_wan")
+    if equipment is not None and planned is not None and Decimal(str(equipment)) > Decimal(
+            str(planned)):
+        require(errors, L, "equipment_investment_wan", "不能超过计划投资额")
     _check_place(session, errors, v)
     geo.check_point(errors, v.get("lon"), v.get("lat"), L)
     if v.get("enterprise_id") is not None:

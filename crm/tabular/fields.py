@@ -142,6 +142,12 @@ PROJECT_FIELDS = [
         ("实际投资额", "实际投资", "已完成投资", "累计完成投资", "actualinvestment"),
         kind="wan",
     ),
+    F(
+        "equipment_investment_wan",
+        "其中设备投资额（万元）",
+        ("设备投资额", "设备投资", "其中设备投资", "equipmentinvestment"),
+        kind="wan",
+    ),
     F("source_province", "来源省份", ("来源地省份", "投资方所在省份", "来源省", "sourceprovince")),
     F("source_city", "来源城市", ("来源地", "投资方所在城市", "来源地市", "sourcecity")),
     F("introducer", "引进方", ("引荐人", "引进单位", "介绍人", "introducer")),

@@ -40,9 +40,29 @@ def test_measure5_on_enterprise(db, staff, revenue, amount):
 
 
 @pytest.mark.parametrize("planned, applies", [("500", False), ("500.01", True)])
-def test_measure7_on_project(db, staff, planned, applies):
+def test_measure7_without_equipment_figure_uses_planned(db, staff, planned, applies):
     p = proj(db, staff, planned_investment_wan=planned)
-    assert (7 in by_number(policy.match_project(db, p, TODAY))) is applies
+    found = by_number(policy.match_project(db, p, TODAY))
+    assert (7 in found) is applies
+    if applies:
+        assert any("待核实" in r for r in found[7].reasons)
+
+
+@pytest.mark.parametrize("equipment, applies", [("500", False), ("500.01", True)])
+def test_measure7_on_equipment_investment(db, staff, equipment, applies):
+    p = proj(db, staff, planned_investment_wan="20000", equipment_investment_wan=equipment)
+    found = by_number(policy.match_project(db, p, TODAY))
+    assert (7 in found) is applies
+    if applies:
+        assert found[7].fields == {"equipment_investment_wan": Decimal(equipment)}
+
+
+def test_equipment_cannot_exceed_planned(db, staff):
+    from crm.services.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as exc:
+        proj(db, staff, planned_investment_wan="100", equipment_investment_wan="100.01")
+    assert exc.value.fields["equipment_investment_wan"] == "其中设备投资额（万元）：不能超过计划投资额"
 
 
 @pytest.mark.parametrize("today, applies", [(date(2022, 12, 31), False), (date(2023, 1, 1), True),
