@@ -62,7 +62,8 @@ def test_equipment_cannot_exceed_planned(db, staff):
 
     with pytest.raises(ValidationFailed) as exc:
         proj(db, staff, planned_investment_wan="100", equipment_investment_wan="100.01")
-    assert exc.value.fields["equipment_investment_wan"] == "其中设备投资额（万元）：不能超过计划投资额"
+    message = exc.value.fields["equipment_investment_wan"]
+    assert message == "其中设备投资额（万元）：不能超过计划投资额"
 
 
 @pytest.mark.parametrize("today, applies", [(date(2022, 12, 31), False), (date(2023, 1, 1), True),
