@@ -69,8 +69,8 @@ def detail(followup_id: int):
 
 def _project_choices(session, current_id: int | None = None):
     stmt = select(Project.id, Project.name).where(Project.deleted_at.is_(None))
-    if current_user.role == "city":
-        stmt = stmt.where(Project.city_code == current_user.city_code)
+    if permissions.home_city(current_user):
+        stmt = stmt.where(Project.city_code == permissions.home_city(current_user))
     rows = list(session.exec(stmt.order_by(Project.name)))
     if current_id and current_id not in {r[0] for r in rows}:
         project = session.get(Project, current_id)

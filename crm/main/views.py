@@ -27,7 +27,7 @@ def _today():
 @login_required
 def index():
     session = get_session()
-    city = current_user.city_code if current_user.role == "city" else None
+    city = permissions.home_city(current_user)
     overdue = dashboard.my_overdue_followups(session, current_user, local_today())
     return render_template(
         "main/index.html",

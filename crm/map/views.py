@@ -22,7 +22,7 @@ from flask_login import current_user, login_required
 
 from crm import rules
 from crm.db import get_session
-from crm.services import reference
+from crm.services import permissions, reference
 from maps import assets
 from maps.data import MAX_PROJECTS, filters_from_args, load_map_data, options_from_config
 from maps.render import METRICS, build_map, page_parts, standalone_html
@@ -34,8 +34,8 @@ def _args():
     """Query args; a city user who asks for no city sees their own city
     (``city_code=`` empty asks for the whole province explicitly)."""
     args = request.args.to_dict()
-    if "city_code" not in args and current_user.role == "city" and current_user.city_code:
-        args["city_code"] = current_user.city_code
+    if "city_code" not in args and permissions.home_city(current_user):
+        args["city_code"] = permissions.home_city(current_user)
     return args
 
 

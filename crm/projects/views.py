@@ -148,8 +148,8 @@ def _form(session, project: Project | None = None) -> ProjectForm:
             if ent is not None and ent.deleted_at is None:
                 defaults |= {"enterprise_id": str(ent.id), "chain_segment": ent.chain_segment,
                              "source_province": ent.province, "source_city": ent.city}
-        if current_user.role == "city":
-            defaults["city_code"] = current_user.city_code
+        if permissions.home_city(current_user):
+            defaults["city_code"] = permissions.home_city(current_user)
         form = ProjectForm(**defaults)
     refs = reference_lists(session)
     names = refs["division_names"]

@@ -46,6 +46,14 @@ def can_edit_followup(user: User | None, followup: FollowUp, project: Project | 
     return user.role == "city" and project is not None and project.city_code == user.city_code
 
 
+def home_city(user: User | None) -> str | None:
+    """A city official's own 市/州: the default view of maps, statistics and forms
+    (they may still look province-wide); None for everyone else."""
+    if getattr(user, "role", None) == "city":  # anonymous users have no role
+        return user.city_code
+    return None
+
+
 def can_write_anything(user: User | None) -> bool:
     return bool(user) and user.role in EDIT_ALL_ROLES | {"city"}
 

@@ -11,7 +11,7 @@ from flask import Blueprint, g, jsonify, request
 
 from crm.db import get_session
 from crm.extensions import csrf
-from crm.services import enterprises, policy, projects
+from crm.services import enterprises, permissions, policy, projects
 from crm.services import stats as stats_service
 from crm.services.filters import ProjectFilters
 
@@ -42,8 +42,8 @@ bp.before_request(authenticate)
 def stats():
     filters = ProjectFilters.from_args(request.args)
     user = api_user()
-    if "city_code" not in request.args and user.role == "city" and user.city_code:
-        filters.city_code = user.city_code
+    if "city_code" not in request.args and permissions.home_city(user):
+        filters.city_code = permissions.home_city(user)
     return jsonify(stats_service.as_json(stats_service.compute(get_session(), filters)))
 
 

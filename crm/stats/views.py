@@ -44,9 +44,8 @@ def filters_for_user(args) -> ProjectFilters:
     """The list filters from the query; a city user sees their city unless the query says
     otherwise (``city_code=`` empty clears it)."""
     filters = ProjectFilters.from_args(args)
-    if ("city_code" not in args and getattr(current_user, "role", None) == "city"
-            and current_user.city_code):
-        filters.city_code = current_user.city_code
+    if "city_code" not in args and permissions.home_city(current_user):
+        filters.city_code = permissions.home_city(current_user)
     return filters
 
 
@@ -58,7 +57,7 @@ def figure_url(args: dict | None) -> str | None:
     clean = {k: v for k, v in args.items() if v not in (None, "")}
     if any(k in clean for k in stats_service.DRILL_KEYS) or \
             "projects.index" not in current_app.view_functions:
-        if "city_code" not in clean and getattr(current_user, "role", None) == "city":
+        if "city_code" not in clean and permissions.home_city(current_user):
             clean["city_code"] = ""  # figures come from resolved filters: no city = cleared
         return url_for("stats.drill", **clean)
     return url_for("projects.index", **clean)
@@ -67,7 +66,7 @@ def figure_url(args: dict | None) -> str | None:
 def _query_args(filters: ProjectFilters) -> dict:
     args = filters.to_args()
     args.pop("page", None)
-    if "city_code" not in args and getattr(current_user, "role", None) == "city":
+    if "city_code" not in args and permissions.home_city(current_user):
         args["city_code"] = ""  # keep "cleared" when following links and exports
     return args
 
@@ -120,7 +119,7 @@ def drill():
 @login_required
 def policy_overview():
     session = get_session()
-    city = current_user.city_code if current_user.role == "city" else None
+    city = permissions.home_city(current_user)
     since = datetime.now(UTC) - timedelta(days=CROSSINGS_DAYS)
     crossings = policy.revenue_crossings(session, since=since, city_code=city)
     measures = policy._measures(session)
