@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlmodel import Session, select
 
 from crm import rules
@@ -26,8 +28,28 @@ def find_by_credit_code(session: Session, code: str | None) -> Enterprise | None
     return session.exec(select(Enterprise).where(Enterprise.credit_code == code)).first()
 
 
+@dataclass
+class NewEnterprise:
+    """A validated enterprise not yet written (see prepare_enterprise / save_enterprises)."""
+
+    enterprise: Enterprise
+    contacts: list
+    values: dict
+
+
 def create_enterprise(*, session: Session, data: dict | EnterpriseCreate, user: User,
                       commit: bool = True) -> Enterprise:
+    new = prepare_enterprise(session=session, data=data, user=user)
+    save_enterprises(session=session, new=[new], user=user)
+    if commit:
+        session.commit()
+    return new.enterprise
+
+
+def prepare_enterprise(*, session: Session, data: dict | EnterpriseCreate, user: User
+                       ) -> NewEnterprise:
+    """Every check and derived field of a new enterprise, without writing anything:
+    a refused one raises here (ValidationFailed / Forbidden) and leaves no trace."""
     permissions.require(permissions.can_edit_enterprise(user), "您没有新建企业的权限。")
     raw = _clean(data.model_dump() if isinstance(data, EnterpriseCreate) else dict(data))
     payload = parse(EnterpriseCreate, raw, ENTERPRISE_LABELS)
@@ -36,15 +58,19 @@ def create_enterprise(*, session: Session, data: dict | EnterpriseCreate, user: 
     enterprise = Enterprise(**values)
     enterprise.owner_id = enterprise.owner_id or user.id
     _derive(session, enterprise)
-    session.add(enterprise)
+    return NewEnterprise(enterprise, payload.contacts, values)
+
+
+def save_enterprises(*, session: Session, new: list[NewEnterprise], user: User) -> None:
+    """Write prepared enterprises with their contacts and audit entries. Many at once
+    flush as multi-row INSERTs (imports); the caller commits."""
+    session.add_all([n.enterprise for n in new])
     session.flush()
-    _add_contacts(session, enterprise, payload.contacts)
-    audit.record(session, user=user, action="create", obj=enterprise,
-                 changes=audit.diff({}, audit.snapshot(enterprise, values)),
-                 summary=enterprise.name)
-    if commit:
-        session.commit()
-    return enterprise
+    for n in new:
+        _add_contacts(session, n.enterprise, n.contacts)
+        audit.record(session, user=user, action="create", obj=n.enterprise,
+                     changes=audit.diff({}, audit.snapshot(n.enterprise, n.values)),
+                     summary=n.enterprise.name)
 
 
 def update_enterprise(*, session: Session, enterprise: Enterprise, data: dict, user: User

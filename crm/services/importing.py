@@ -20,7 +20,7 @@ from crm import rules
 from crm.models import Park, Project, User
 from crm.services import audit
 from crm.services.dedupe import EnterpriseIndex
-from crm.services.enterprises import create_enterprise
+from crm.services.enterprises import create_enterprise, prepare_enterprise, save_enterprises
 from crm.services.errors import ServiceError, ValidationFailed
 from crm.services.projects import create_project
 from crm.tabular import divisions
@@ -187,16 +187,29 @@ def _priority(raw) -> int | None:
 
 
 # --- the two kinds ---------------------------------------------------------------
+@dataclass
+class _Provisional:
+    """An accepted row's enterprise in the duplicate index before it is written; a
+    negative id stands in for the one the database will give it."""
+
+    id: int
+    name: str
+    credit_code: str | None
+    deleted_at: None = None
+
+
 class _EnterpriseRows:
     specs = ENTERPRISE_FIELDS
-    # create_enterprise raises every ValidationFailed/Forbidden before it writes, so a
-    # refused row leaves nothing behind without a savepoint of its own.
+    # prepare_enterprise refuses a row before anything is written, so a refused row
+    # needs no savepoint; accepted rows are written BATCH at a time as multi-row INSERTs.
     needs_savepoint = False
+    BATCH = 500
 
     def __init__(self, session: Session, user: User):
         self.session, self.user = session, user
         self.index = EnterpriseIndex(session)
-        self.row_of: dict[int, int] = {}  # enterprise id → sheet row that created it
+        self.row_of: dict[int, int] = {}  # (provisional) id → sheet row that created it
+        self.pending: list = []
 
     def prepare(self, data: dict, result: RowResult) -> dict:
         """Service data from parsed cells; also checks the credit code early."""
@@ -235,17 +248,27 @@ class _EnterpriseRows:
         return False
 
     def create(self, data: dict, result: RowResult) -> None:
-        enterprise = create_enterprise(
-            session=self.session, data=data, user=self.user, commit=False
-        )
-        self.index.add(enterprise)
-        self.row_of[enterprise.id] = result.number
+        new = prepare_enterprise(session=self.session, data=data, user=self.user)
+        provisional = -(len(self.row_of) + 1)
+        self.index.add(_Provisional(provisional, new.enterprise.name, new.enterprise.credit_code))
+        self.row_of[provisional] = result.number
+        self.pending.append(new)
+        if len(self.pending) >= self.BATCH:
+            self.finish()
+
+    def finish(self) -> None:
+        if self.pending:
+            save_enterprises(session=self.session, new=self.pending, user=self.user)
+            self.pending = []
 
 
 class _ProjectRows:
     specs = PROJECT_FIELDS
     # a row may create its enterprise and then have its project refused: undo both
     needs_savepoint = True
+
+    def finish(self) -> None:
+        """Project rows are written as they are accepted."""
 
     def __init__(self, session: Session, user: User):
         self.session, self.user = session, user
@@ -386,6 +409,7 @@ def run_import(
         with _one_transaction(session):
             for raw in sheet.rows[header_at + 1 :]:
                 report.rows.append(_one_row(handler, parser, raw, include_similar))
+            handler.finish()
             created = report.count("new")
             if commit and created:
                 audit.record(
