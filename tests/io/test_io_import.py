@@ -299,3 +299,29 @@ def test_city_user_can_only_import_own_city(db, make_user):
     assert rows[3].status == "new"  # 公主岭 is under 长春, the user's city
     assert rows[2].status == "invalid" and "权限" in rows[2].message  # a new enterprise
     assert rows[7].status == "invalid"
+
+
+def test_rows_written_in_batches_keep_duplicates_ids_and_audit(db, staff_user, tmp_path,
+                                                                monkeypatch):
+    """Accepted rows are written BATCH at a time: a duplicate of a row still waiting to
+    be written is caught, and every written enterprise gets its id, contact and audit."""
+    from crm.services import importing
+
+    monkeypatch.setattr(importing._EnterpriseRows, "BATCH", 2)
+    rows = [["企业名称", "所在城市", "联系人"]] + [
+        [name, "长春", f"联系人{i}"] for i, name in enumerate(
+            ["分批甲光电有限公司", "分批乙芯片有限公司", "分批丙卫星有限公司",
+             "分批甲光电有限公司", "分批丁雷达有限公司"])]
+    data = xlsx_bytes(rows, tmp_path / "分批.xlsx")
+    report = run_import(session=db, kind="enterprises", data=data, filename="分批.xlsx",
+                        user=staff_user, commit=True)
+    assert report.count("created") == 4
+    fates = _fates(report)
+    assert fates[5] == "exists"
+    assert "第2行" in next(r.note for r in report.rows if r.number == 5)
+    made = db.exec(select(Enterprise).where(Enterprise.name.like("分批%"))).all()
+    assert len(made) == 4 and all(e.id > 0 and e.city_code == "220100" for e in made)
+    for e in made:
+        assert db.exec(select(Contact).where(Contact.enterprise_id == e.id)).one()
+        assert db.exec(select(AuditLog).where(AuditLog.action == "create",
+                                              AuditLog.object_id == e.id)).one()
