@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlmodel import Session
 
 from crm.models import AuditLog, User
+from crm.models.base import utcnow
 
 # Set per request by crm.security so services need no request object.
 current_ip: ContextVar[str] = ContextVar("current_ip", default="")
@@ -53,8 +54,14 @@ def _norm(value):
     return value
 
 
-def record(
-    session: Session,
+def record(session: Session, **kwargs) -> AuditLog:
+    """Add one audit entry to the session (see ``entry`` for the arguments)."""
+    row = AuditLog(**entry(**kwargs))
+    session.add(row)
+    return row
+
+
+def entry(
     *,
     user: User | None,
     action: str,
@@ -64,8 +71,10 @@ def record(
     changes: dict | None = None,
     summary: str = "",
     username: str = "",
-) -> AuditLog:
-    entry = AuditLog(
+) -> dict:
+    """The column values of an audit entry; bulk writers insert many at once."""
+    return dict(
+        at=utcnow(),
         user_id=user.id if user else None,
         username=user.username if user else username,
         ip=current_ip.get(),
@@ -75,8 +84,6 @@ def record(
         summary=summary,
         changes=changes or {},
     )
-    session.add(entry)
-    return entry
 
 
 def snapshot(obj, fields) -> dict:

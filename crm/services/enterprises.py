@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from crm import rules
-from crm.models import Contact, ContactBase, Enterprise, EnterpriseCreate, EnterpriseUpdate, User
+from crm.models import (
+    AuditLog,
+    Contact,
+    ContactBase,
+    Enterprise,
+    EnterpriseCreate,
+    EnterpriseUpdate,
+    User,
+)
 from crm.models.enterprise import ENTERPRISE_LABELS
 from crm.services import audit, geo, permissions, records, reference
 from crm.services.errors import ValidationFailed
@@ -62,15 +71,38 @@ def prepare_enterprise(*, session: Session, data: dict | EnterpriseCreate, user:
 
 
 def save_enterprises(*, session: Session, new: list[NewEnterprise], user: User) -> None:
-    """Write prepared enterprises with their contacts and audit entries. Many at once
-    flush as multi-row INSERTs (imports); the caller commits."""
-    session.add_all([n.enterprise for n in new])
-    session.flush()
-    for n in new:
+    """Write prepared enterprises with their contacts and audit entries; the caller
+    commits. One is added through the session; many (imports) go as multi-row INSERTs,
+    which SQLAlchemy's unit of work would send one row at a time."""
+    if len(new) == 1:
+        n = new[0]
+        session.add(n.enterprise)
+        session.flush()
         _add_contacts(session, n.enterprise, n.contacts)
-        audit.record(session, user=user, action="create", obj=n.enterprise,
-                     changes=audit.diff({}, audit.snapshot(n.enterprise, n.values)),
-                     summary=n.enterprise.name)
+        audit.record(session, **_create_entry(n, user))
+        return
+    session.flush()  # anything pending goes first
+    columns = [c.name for c in Enterprise.__table__.columns if c.name != "id"]
+    ids = session.execute(
+        insert(Enterprise).returning(Enterprise.id, sort_by_parameter_order=True),
+        [{c: getattr(n.enterprise, c) for c in columns} for n in new],
+    ).scalars().all()
+    for n, new_id in zip(new, ids, strict=True):
+        n.enterprise.id = new_id
+    contacts = [{"enterprise_id": n.enterprise.id, **ContactBase.model_validate(c).model_dump()}
+                for n in new for c in n.contacts or [] if _contact_name(c)]
+    if contacts:
+        session.execute(insert(Contact), contacts)
+    session.execute(insert(AuditLog), [audit.entry(**_create_entry(n, user)) for n in new])
+
+
+def _create_entry(n: NewEnterprise, user: User) -> dict:
+    return dict(user=user, action="create", obj=n.enterprise, summary=n.enterprise.name,
+                changes=audit.diff({}, audit.snapshot(n.enterprise, n.values)))
+
+
+def _contact_name(contact) -> str:
+    return ContactBase.model_validate(contact).name.strip()
 
 
 def update_enterprise(*, session: Session, enterprise: Enterprise, data: dict, user: User
