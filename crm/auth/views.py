@@ -1,7 +1,5 @@
 """Login, logout and password change."""
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -11,6 +9,7 @@ from crm.extensions import login_manager
 from crm.models import User
 from crm.services import audit, users
 from crm.services.errors import ValidationFailed
+from crm.views_common import safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -19,14 +18,6 @@ bp = Blueprint("auth", __name__)
 def load_user(user_id: str) -> User | None:
     user = get_session().get(User, int(user_id)) if user_id.isdigit() else None
     return user if user and user.is_active else None
-
-
-def safe_next(target: str | None) -> str:
-    """Only redirect to a path on this host."""
-    if target and not urlsplit(target).netloc and not urlsplit(target).scheme \
-            and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("main.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -41,7 +32,7 @@ def login():
             lock_minutes=current_app.config["LOGIN_LOCK_MINUTES"])
         if user is not None:
             login_user(user)
-            return redirect(safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next"), url_for("main.index")))
         flash(problem, "danger")
     return render_template("auth/login.html", form=form)
 
