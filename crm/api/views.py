@@ -113,7 +113,10 @@ KIND_OF_MODEL = {kind.model: kind for kind in KINDS.values()}
 # --- serialisation -----------------------------------------------------------------
 
 def serialize(session: Session, obj) -> dict:
-    return serialize_many(session, [obj])[0]
+    data = serialize_many(session, [obj])[0]
+    if isinstance(obj, Project):
+        data["location_warning"] = projects.location_warning(obj)
+    return data
 
 
 def serialize_many(session: Session, objs: list) -> list[dict]:

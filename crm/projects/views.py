@@ -113,6 +113,7 @@ def _detail_context(session, project: Project, stage_form=None, case_form=None) 
     return {
         "p": project, "enterprise": enterprise, "users": users, "division_names": names,
         "park": park, "light": light_of(project),
+        "location_warning": service.location_warning(project),
         "timeline": followup_service.timeline(session, project_id=project.id),
         "stages": service.stage_history(session, project.id),
         "history": history_service.history(session, "project", project.id),

@@ -37,9 +37,12 @@ def prefecture_code_at(lon, lat) -> str | None:
         return None
 
 
-def point_outside_city(lon, lat, city_code: str | None) -> bool:
-    """True when the point lies in a different Jilin prefecture than city_code."""
-    if lon is None or lat is None or not city_code:
-        return False
-    found = prefecture_code_at(lon, lat)
-    return found is not None and found != city_code
+def location_warning(lon, lat, city_code: str | None) -> str | None:
+    """A Chinese warning when the point lies outside the chosen 市/州 (saved anyway)."""
+    try:
+        from maps.geo import city_mismatch_warning
+    except ImportError:
+        return None
+    if lon is None or lat is None:
+        return None
+    return city_mismatch_warning(float(lon), float(lat), city_code)

@@ -174,6 +174,11 @@ def restore_project(*, session: Session, project: Project, user: User) -> None:
     session.commit()
 
 
+def location_warning(project: Project) -> str | None:
+    """Coordinates that contradict the chosen destination are kept, but said so."""
+    return geo.location_warning(project.lon, project.lat, project.city_code)
+
+
 def stage_history(session: Session, project_id: int) -> list[StageChange]:
     stmt = select(StageChange).where(StageChange.project_id == project_id).order_by(
         StageChange.at, StageChange.id)
