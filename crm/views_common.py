@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
-from flask import current_app, render_template, request, url_for
+from flask import current_app, render_template, request
 from sqlmodel import Session, select
 
 from crm import rules
@@ -77,21 +77,11 @@ def apply_errors(form, exc: ValidationFailed, aliases: dict[str, str] | None = N
             form.form_errors.append(message)
 
 
-def form_data(form, skip=("csrf_token", "submit")) -> dict:
-    """A form's values as the service's input dict."""
-    return {name: f.data for name, f in form._fields.items() if name not in skip}
-
-
 def choices(items, value=lambda x: x.code, text=lambda x: x.name, empty: str | None = "—"
             ) -> dict:
     """{value: label} for a SelectField (WTForms' shorthand; no tuples)."""
     out = {"": empty} if empty is not None else {}
     return out | {str(value(i)): text(i) for i in items}
-
-
-def vocab_choices(vocab: dict, empty: str | None = "—") -> dict:
-    out = {"": empty} if empty is not None else {}
-    return out | {str(k): v for k, v in vocab.items()}
 
 
 def county_choices(session: Session, prefectures) -> dict:
@@ -161,10 +151,6 @@ def safe_next(target: str | None, fallback: str) -> str:
 
 def back(fallback: str) -> str:
     return safe_next(request.form.get("next") or request.args.get("next"), fallback)
-
-
-def list_url(endpoint: str, filters, **override) -> str:
-    return url_for(endpoint, **filters.to_args(**override))
 
 
 def filter_options(session: Session, users: dict[int, User] | None = None) -> dict:

@@ -12,7 +12,6 @@ Rebuild the shipped files with ``python -m maps.geo``.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from functools import cache
 from pathlib import Path
@@ -179,11 +178,6 @@ def zhejiang_outline() -> gpd.GeoDataFrame:
     return _load("zhejiang")
 
 
-@cache
-def jilin_outline() -> shapely.Geometry:
-    return shapely.coverage_union_all(prefectures().geometry.values)
-
-
 # --- lookups -----------------------------------------------------------------
 
 
@@ -270,12 +264,6 @@ def centroid_for(code: str | None) -> tuple[float, float] | None:
     if not code:
         return None
     return prefecture_centroids().get(code) or county_centroids().get(code)
-
-
-def boundaries_geojson(kind: str = "prefecture") -> dict:
-    """The boundaries as a GeoJSON dict (for folium), from the cached frame."""
-    gdf = {"prefecture": prefectures, "county": counties, "zhejiang": zhejiang_outline}[kind]()
-    return json.loads(gdf.to_json(drop_id=True))
 
 
 if __name__ == "__main__":

@@ -21,10 +21,6 @@ def read_seed(name: str) -> list[dict]:
         return list(csv.DictReader(f))
 
 
-def _float(value: str | None) -> float | None:
-    return float(value) if value not in (None, "") else None
-
-
 def seed_reference(session: Session) -> dict[str, int]:
     """Insert or update every reference row; running it twice changes nothing."""
     counts = {
