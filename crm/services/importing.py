@@ -211,6 +211,9 @@ class _EnterpriseRows:
         self.row_of: dict[int, int] = {}  # (provisional) id → sheet row that created it
         self.pending: list = []
 
+    def prime(self, rows: list[dict]) -> None:
+        self.index.prime(row.get("name") for row in rows)
+
     def prepare(self, data: dict, result: RowResult) -> dict:
         """Service data from parsed cells; also checks the credit code early."""
         contact = {k[8:]: data.pop(k) for k in list(data) if k.startswith("contact_")}
@@ -278,6 +281,9 @@ class _ProjectRows:
         self.by_owner: dict[object, list[tuple[int, str]]] = {}
         for p in session.exec(select(Project).where(Project.deleted_at.is_(None))):
             self._remember(p)
+
+    def prime(self, rows: list[dict]) -> None:
+        self.enterprises.prime(row.get("enterprise") for row in rows)
 
     def _remember(self, p: Project) -> None:
         owner = p.enterprise_id or ("city", p.city_code)
@@ -407,8 +413,11 @@ def run_import(
     parser = _Parser(handler.specs, match, sheet.rows[header_at].values)
     try:
         with _one_transaction(session):
-            for raw in sheet.rows[header_at + 1 :]:
-                report.rows.append(_one_row(handler, parser, raw, include_similar))
+            rows = [(RowResult(raw.number), raw) for raw in sheet.rows[header_at + 1 :]]
+            parsed = [parser.parse(raw.values, result) for result, raw in rows]
+            handler.prime([data for data in parsed if data])
+            for (result, _), data in zip(rows, parsed, strict=True):
+                report.rows.append(_one_row(handler, parser, result, data, include_similar))
             handler.finish()
             created = report.count("new")
             if commit and created:
@@ -434,9 +443,8 @@ def run_import(
     return report
 
 
-def _one_row(handler, parser: _Parser, raw, include_similar: bool) -> RowResult:
-    result = RowResult(number=raw.number)
-    data = parser.parse(raw.values, result)
+def _one_row(handler, parser: _Parser, result: RowResult, data: dict | None,
+             include_similar: bool) -> RowResult:
     if not data:
         result.status = "blank"
         return result

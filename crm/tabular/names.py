@@ -8,11 +8,13 @@ suffixes (有限公司, 股份有限公司, （集团）…), so that
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 # Legal-form suffixes, longest first; removed repeatedly from the end.
@@ -45,6 +47,7 @@ _GROUP_MARK = re.compile(r"\(集团\)|\(group\)")
 _PUNCT = re.compile(r"[\s()\[\]{}【】<>《》\"'“”‘’,，.。、·&\-_/]+")
 
 DUPLICATE_SCORE = 85.0  # at or above: offered as a possible duplicate
+COMMON_PAIR_SHARE = 10  # a character pair in more than 1/10 of all names is counted last
 
 
 def normalize_name(name: str | None) -> str:
@@ -115,3 +118,79 @@ def best_matches(
     choices = {i: norm for i, (_, _, norm) in enumerate(pairs) if norm}
     found = process.extract(query, choices, scorer=fuzz.ratio, score_cutoff=threshold, limit=limit)
     return [NameMatch(pairs[i][0], pairs[i][1], float(score)) for _, score, i in found]
+
+
+def similar_keys(
+    queries: Iterable[str], corpus: Iterable[str], *, threshold: float = DUPLICATE_SCORE
+) -> dict[str, list[tuple[str, float]]]:
+    """For each normalised query key, the other corpus keys whose ``fuzz.ratio``
+    is ``threshold`` or more, best first — the same answer as scoring every pair,
+    which is 10^9 pairs for a 10,000-row import into a province's 100,000
+    enterprises. Only pairs that can reach the threshold are scored: a length
+    window, then a count of shared character pairs (a q-gram filter)."""
+    corpus = list(dict.fromkeys(k for k in corpus if k))
+    queries = list(dict.fromkeys(q for q in queries if q))
+    wanted = {g for q in queries for g in _bigrams(q)}
+    postings = _postings(corpus, wanted)
+    lengths = np.fromiter(map(len, corpus), dtype=np.int32, count=len(corpus))
+    out = {}
+    for q in queries:
+        choices = [corpus[i] for i in _candidates(q, lengths, postings, threshold / 100)]
+        found = process.extract(q, choices, scorer=fuzz.ratio, score_cutoff=threshold, limit=None)
+        out[q] = [(choices[i], float(score)) for _, score, i in found if choices[i] != q]
+    return out
+
+
+def _bigrams(key: str) -> set[str]:
+    return {key[i : i + 2] for i in range(len(key) - 1)}
+
+
+def _postings(corpus: list[str], wanted: set[str]) -> dict[str, np.ndarray]:
+    lists: dict[str, list[int]] = {}
+    for index, key in enumerate(corpus):
+        for gram in _bigrams(key) & wanted:
+            lists.setdefault(gram, []).append(index)
+    return {gram: np.array(ids, dtype=np.int64) for gram, ids in lists.items()}
+
+
+def _candidates(q: str, lengths: np.ndarray, postings: dict, t: float) -> np.ndarray:
+    """Corpus indexes that may score ``t`` (0–1) or more against ``q``.
+
+    ratio = 1 − d / (la + lb), d the insertions plus deletions turning one into the
+    other. ratio ≥ t needs t·la/(2−t) ≤ lb ≤ la·(2−t)/t, and so d ≤ (1−t)·(la + lb_max).
+    Each deletion removes at most two of q's character pairs and each insertion one,
+    so a candidate shares at least (distinct pairs of q) − 2·d_max of them."""
+    la, eps = len(q), 1e-9
+    lb_min, lb_max = math.ceil(t * la / (2 - t) - eps), math.floor(la * (2 - t) / t + eps)
+    d_max = math.floor((1 - t) * (la + lb_max) + eps)
+    grams = sorted(_bigrams(q), key=lambda g: len(postings.get(g, ())))
+    need = len(grams) - 2 * d_max
+    if need <= 0:  # too short to filter by pairs: every name of a possible length
+        index = np.arange(len(lengths))
+    else:
+        # Pairs found in many names (吉林, 科技 …) are costly to count for every name:
+        # count the rest first, then these only for names that came through.
+        common = []
+        while need - len(common) > 1 and len(postings.get(grams[-1], ())) > len(
+            lengths
+        ) // COMMON_PAIR_SHARE:
+            common.append(grams.pop())
+        hits = [postings[g] for g in grams if g in postings]
+        if not hits:
+            return np.empty(0, dtype=np.int64)
+        counts = np.bincount(np.concatenate(hits))
+        index = np.flatnonzero(counts >= need - len(common))
+        shared = counts[index]
+        for gram in common:
+            shared += _contains(postings.get(gram), index)
+        index = index[shared >= need]
+    size = lengths[index]
+    return index[(size >= lb_min) & (size <= lb_max)]
+
+
+def _contains(posting: np.ndarray | None, index: np.ndarray) -> np.ndarray:
+    """1 where ``index`` is in the (sorted) posting list, else 0."""
+    if posting is None or not len(index):
+        return np.zeros(len(index), dtype=np.int64)
+    at = np.minimum(np.searchsorted(posting, index), len(posting) - 1)
+    return (posting[at] == index).astype(np.int64)

@@ -325,3 +325,19 @@ def test_rows_written_in_batches_keep_duplicates_ids_and_audit(db, staff_user, t
         assert db.exec(select(Contact).where(Contact.enterprise_id == e.id)).one()
         assert db.exec(select(AuditLog).where(AuditLog.action == "create",
                                               AuditLog.object_id == e.id)).one()
+
+
+def test_near_names_within_one_file_are_flagged_against_earlier_rows_only(db, staff_user, tmp_path):
+    rows = [
+        ["企业名称", "城市"],
+        ["吉林星河光电材料有限公司", "长春"],  # row 2: new
+        ["吉林星河光电材料科技有限公司", "长春"],  # row 3: near row 2
+        ["白山远景精密仪器有限公司", "白山"],  # row 4: new; row 5 is near it but comes later
+        ["白山远景精密仪器制造有限公司", "白山"],  # row 5: near row 4
+    ]
+    data = xlsx_bytes(rows, tmp_path / "near.xlsx")
+    report = run_import(session=db, kind="enterprises", data=data, filename="near.xlsx",
+                        user=staff_user, commit=False)
+    assert _fates(report) == {2: "new", 3: "similar", 4: "new", 5: "similar"}
+    assert "吉林星河光电材料有限公司" in report.status_by_row()[3].note
+    assert "白山远景精密仪器有限公司" in report.status_by_row()[5].note

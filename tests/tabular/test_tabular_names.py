@@ -1,6 +1,15 @@
-import pytest
+import random
 
-from crm.tabular.names import best_matches, name_score, normalize_name
+import pytest
+from rapidfuzz import fuzz, process
+
+from crm.tabular.names import (
+    DUPLICATE_SCORE,
+    best_matches,
+    name_score,
+    normalize_name,
+    similar_keys,
+)
 
 
 @pytest.mark.parametrize(
@@ -42,3 +51,48 @@ def test_best_matches_offers_near_misses():
 def test_long_name_one_typo_is_a_possible_duplicate():
     found = best_matches("长春长光辰芯微电子股份有限公司", [(7, "长春长光晨芯微电子股份有限公司")])
     assert found and found[0].key == 7 and 85 <= found[0].score < 100
+
+
+# --- similar_keys: the filtered search must find exactly what scoring every pair finds ---
+def _every_pair(queries, corpus, threshold):
+    corpus = list(dict.fromkeys(corpus))
+    out = {}
+    for q in dict.fromkeys(q for q in queries if q):
+        found = process.extract(q, corpus, scorer=fuzz.ratio, score_cutoff=threshold, limit=None)
+        out[q] = sorted((c, s) for c, s, _ in found if c != q)
+    return out
+
+
+def _mutated(rng, word, alphabet):
+    chars = list(word)
+    for _ in range(rng.randint(0, 4)):
+        at = rng.randint(0, len(chars))
+        roll = rng.random()
+        if roll < 0.4 and chars:
+            chars.pop(min(at, len(chars) - 1))
+        elif roll < 0.8:
+            chars.insert(at, rng.choice(alphabet))
+        elif chars:
+            chars[min(at, len(chars) - 1)] = rng.choice(alphabet)
+    return "".join(chars)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_similar_keys_finds_what_scoring_every_pair_finds(seed):
+    # small alphabets make many near names and many common pairs (the filter's hard cases)
+    rng = random.Random(seed)
+    alphabet = "光电子科技长春吉林"[: rng.randint(2, 9)]
+    words = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 24))) for _ in range(50)]
+    near = [_mutated(rng, w, alphabet) for w in words]
+    queries, corpus = near[:25] + words[:25], words + near
+    for threshold in (50.0, 70.0, DUPLICATE_SCORE, 95.0):
+        found = similar_keys(queries, corpus + queries, threshold=threshold)
+        assert {q: sorted(v) for q, v in found.items()} == _every_pair(
+            queries, corpus + queries, threshold
+        )
+
+
+def test_similar_keys_on_real_names():
+    names = [normalize_name(n) for n in ("长春长光辰芯微电子股份有限公司", "吉林华微电子有限公司")]
+    found = similar_keys([normalize_name("长春长光晨芯微电子有限公司")], names)
+    assert [k for k, _ in found[normalize_name("长春长光晨芯微电子有限公司")]] == [names[0]]
