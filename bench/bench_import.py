@@ -5,7 +5,8 @@ Cases (each in its own process): ``read`` = our reader (calamine) plus value
 parsing of every cell; ``pandas`` = ``pandas.read_excel`` (openpyxl engine,
 no parsing); ``preview`` / ``commit`` = the whole import through the service
 functions (header matching, duplicate checks, 一事一议/吉浙 rules, audit) into
-a fresh SQLite database.
+a fresh SQLite database; ``commit_full`` = the same into a copy of the generated
+province-scale database (bench/data/bench.db: 100,000 enterprises to check against).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-CASES = ("read", "pandas", "preview", "commit")
+CASES = ("read", "pandas", "preview", "commit", "commit_full")
+INTO = ROOT / "bench" / "data" / "bench.db"  # commit_full: into a copy of the generated data
 CITIES = ["长春", "吉林市", "延边州", "延边朝鲜族自治州", "四平市", "公主岭", "通化", "白城"]
 
 
@@ -84,13 +86,18 @@ def case_pandas(path: Path) -> int:
     return len(pd.read_excel(path, header=1))
 
 
-def case_service(path: Path, commit: bool) -> int:
+def case_service(path: Path, commit: bool, into: Path | None = None) -> int:
+    """The import through the services, into a fresh database or a copy of ``into``."""
+    import shutil
+
     from crm import create_app
     from crm.db import session_scope
     from crm.migrate import upgrade
     from crm.services import importing, reference, users
 
     tmp = Path(tempfile.mkdtemp())
+    if into:
+        shutil.copy(into, tmp / "b.db")
     app = create_app(
         {
             "DATABASE_URL": f"sqlite:///{tmp / 'b.db'}",
@@ -101,8 +108,11 @@ def case_service(path: Path, commit: bool) -> int:
     with app.app_context():
         upgrade(app)
         with session_scope() as s:
-            reference.seed_reference(s)
-            user = users.create_user(s, username="bench", password="Bench-Passw0rd!", role="staff")
+            if not into:
+                reference.seed_reference(s)
+            user = users.create_user(
+                s, username="bench-import", password="Bench-Passw0rd!", role="staff"
+            )
         global START
         START = time.perf_counter()
         with session_scope() as s:
@@ -135,6 +145,7 @@ def run_case(case: str, path: Path) -> dict:
         "pandas": case_pandas,
         "preview": lambda p: case_service(p, False),
         "commit": lambda p: case_service(p, True),
+        "commit_full": lambda p: case_service(p, True, INTO),
     }
     count = fns[case](path)
     return {
@@ -158,6 +169,9 @@ def main() -> None:
     make_file(args.rows, path)
     print(json.dumps({"file_mb": round(path.stat().st_size / 1e6, 2), "rows": args.rows}))
     for case in CASES:
+        if case == "commit_full" and not INTO.exists():
+            print(json.dumps({"case": case, "skipped": f"no {INTO} (bench/generate.py)"}))
+            continue
         out = subprocess.run(
             [sys.executable, __file__, "--case", case, "--file", str(path)],
             capture_output=True,

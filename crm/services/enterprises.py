@@ -41,18 +41,24 @@ def find_by_credit_code(session: Session, code: str | None) -> Enterprise | None
 class NewEnterprise:
     """A validated enterprise not yet written (see prepare_enterprise / save_enterprises)."""
 
-    enterprise: Enterprise
+    row: dict  # its column values, derived fields included
     contacts: list
-    values: dict
+    values: dict  # the fields as given, for the audit trail
+    id: int | None = None  # once written
 
 
 def create_enterprise(*, session: Session, data: dict | EnterpriseCreate, user: User,
                       commit: bool = True) -> Enterprise:
     new = prepare_enterprise(session=session, data=data, user=user)
-    save_enterprises(session=session, new=[new], user=user)
+    enterprise = Enterprise(**new.row)
+    session.add(enterprise)
+    session.flush()
+    new.id = enterprise.id
+    _add_contacts(session, enterprise, new.contacts)
+    audit.record(session, **_create_entry(new, user))
     if commit:
         session.commit()
-    return new.enterprise
+    return enterprise
 
 
 def prepare_enterprise(*, session: Session, data: dict | EnterpriseCreate, user: User
@@ -64,32 +70,23 @@ def prepare_enterprise(*, session: Session, data: dict | EnterpriseCreate, user:
     payload = parse(EnterpriseCreate, raw, ENTERPRISE_LABELS)
     values = payload.model_dump(exclude={"contacts"})
     _validate(session, values, existing_id=None)
-    enterprise = Enterprise(**values)
-    enterprise.owner_id = enterprise.owner_id or user.id
-    _derive(session, enterprise)
-    return NewEnterprise(enterprise, payload.contacts, values)
+    row = records.new_row(Enterprise, {**values, **_derive(session, values)})
+    row["owner_id"] = row["owner_id"] or user.id
+    return NewEnterprise(row, payload.contacts, values)
 
 
 def save_enterprises(*, session: Session, new: list[NewEnterprise], user: User) -> None:
-    """Write prepared enterprises with their contacts and audit entries; the caller
-    commits. One is added through the session; many (imports) go as multi-row INSERTs,
-    which SQLAlchemy's unit of work would send one row at a time."""
-    if len(new) == 1:
-        n = new[0]
-        session.add(n.enterprise)
-        session.flush()
-        _add_contacts(session, n.enterprise, n.contacts)
-        audit.record(session, **_create_entry(n, user))
-        return
+    """Write prepared enterprises (an import's batch) with their contacts and audit
+    entries as multi-row INSERTs, which the unit of work would send one row at a
+    time; the caller commits."""
     session.flush()  # anything pending goes first
-    columns = [c.name for c in Enterprise.__table__.columns if c.name != "id"]
     ids = session.execute(
         insert(Enterprise).returning(Enterprise.id, sort_by_parameter_order=True),
-        [{c: getattr(n.enterprise, c) for c in columns} for n in new],
+        [n.row for n in new],
     ).scalars().all()
     for n, new_id in zip(new, ids, strict=True):
-        n.enterprise.id = new_id
-    contacts = [{"enterprise_id": n.enterprise.id, **ContactBase.model_validate(c).model_dump()}
+        n.id = new_id
+    contacts = [{"enterprise_id": n.id, **ContactBase.model_validate(c).model_dump()}
                 for n in new for c in n.contacts or [] if _contact_name(c)]
     if contacts:
         session.execute(insert(Contact), contacts)
@@ -97,8 +94,9 @@ def save_enterprises(*, session: Session, new: list[NewEnterprise], user: User) 
 
 
 def _create_entry(n: NewEnterprise, user: User) -> dict:
-    return dict(user=user, action="create", obj=n.enterprise, summary=n.enterprise.name,
-                changes=audit.diff({}, audit.snapshot(n.enterprise, n.values)))
+    after = {field: n.row[field] for field in n.values}
+    return dict(user=user, action="create", object_type="enterprise", object_id=n.id,
+                summary=n.row["name"], changes=audit.diff({}, after))
 
 
 def _contact_name(contact) -> str:
@@ -121,7 +119,8 @@ def update_enterprise(*, session: Session, enterprise: Enterprise, data: dict, u
     changes = records.apply_changes(enterprise, values)
     version_bumped = bool(changes)
     before = (enterprise.jizhe, enterprise.city_code)
-    _derive(session, enterprise)
+    for field, value in _derive(session, audit.snapshot(enterprise, DERIVED_FROM)).items():
+        setattr(enterprise, field, value)
     if before != (enterprise.jizhe, enterprise.city_code):
         changes.update({"jizhe": [before[0], enterprise.jizhe],
                         "city_code": [before[1], enterprise.city_code]})
@@ -172,12 +171,16 @@ def _add_contacts(session: Session, enterprise: Enterprise, contacts) -> None:
             session.add(Contact(enterprise_id=enterprise.id, **c.model_dump()))
 
 
-def _derive(session: Session, enterprise: Enterprise) -> None:
-    enterprise.province = rules.normalize_province(enterprise.province)
-    enterprise.jizhe = rules.is_jizhe(enterprise.province)
-    enterprise.city_code = reference.city_code_for_name(session, enterprise.city)
-    if enterprise.city_code is None and enterprise.lon is not None and enterprise.lat is not None:
-        enterprise.city_code = geo.prefecture_code_at(enterprise.lon, enterprise.lat)
+DERIVED_FROM = ("province", "city", "lon", "lat")
+
+
+def _derive(session: Session, v: dict) -> dict:
+    """吉浙 from the province, the city code from the city (or else the point)."""
+    province = rules.normalize_province(v.get("province"))
+    city_code = reference.city_code_for_name(session, v.get("city"))
+    if city_code is None and v.get("lon") is not None and v.get("lat") is not None:
+        city_code = geo.prefecture_code_at(v["lon"], v["lat"])
+    return {"province": province, "jizhe": rules.is_jizhe(province), "city_code": city_code}
 
 
 def _clean(raw: dict) -> dict:

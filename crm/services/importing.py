@@ -253,7 +253,7 @@ class _EnterpriseRows:
     def create(self, data: dict, result: RowResult) -> None:
         new = prepare_enterprise(session=self.session, data=data, user=self.user)
         provisional = -(len(self.row_of) + 1)
-        self.index.add(_Provisional(provisional, new.enterprise.name, new.enterprise.credit_code))
+        self.index.add(_Provisional(provisional, new.row["name"], new.row["credit_code"]))
         self.row_of[provisional] = result.number
         self.pending.append(new)
         if len(self.pending) >= self.BATCH:
