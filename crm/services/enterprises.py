@@ -80,10 +80,7 @@ def save_enterprises(*, session: Session, new: list[NewEnterprise], user: User) 
     entries as multi-row INSERTs, which the unit of work would send one row at a
     time; the caller commits."""
     session.flush()  # anything pending goes first
-    ids = session.execute(
-        insert(Enterprise).returning(Enterprise.id, sort_by_parameter_order=True),
-        [n.row for n in new],
-    ).scalars().all()
+    ids = records.insert_rows(session, Enterprise, [n.row for n in new])
     for n, new_id in zip(new, ids, strict=True):
         n.id = new_id
     contacts = [{"enterprise_id": n.id, **ContactBase.model_validate(c).model_dump()}

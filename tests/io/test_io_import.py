@@ -321,10 +321,13 @@ def test_rows_written_in_batches_keep_duplicates_ids_and_audit(db, staff_user, t
     assert "第2行" in next(r.note for r in report.rows if r.number == 5)
     made = db.exec(select(Enterprise).where(Enterprise.name.like("分批%"))).all()
     assert len(made) == 4 and all(e.id > 0 and e.city_code == "220100" for e in made)
-    for e in made:
-        assert db.exec(select(Contact).where(Contact.enterprise_id == e.id)).one()
+    contact_of = {"分批甲光电有限公司": "联系人0", "分批乙芯片有限公司": "联系人1",
+                  "分批丙卫星有限公司": "联系人2", "分批丁雷达有限公司": "联系人4"}
+    for e in made:  # each id reached its own row's contact and audit entry
+        assert db.exec(select(Contact).where(Contact.enterprise_id == e.id)).one().name == (
+            contact_of[e.name])
         assert db.exec(select(AuditLog).where(AuditLog.action == "create",
-                                              AuditLog.object_id == e.id)).one()
+                                              AuditLog.object_id == e.id)).one().summary == e.name
 
 
 def test_near_names_within_one_file_are_flagged_against_earlier_rows_only(db, staff_user, tmp_path):
