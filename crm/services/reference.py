@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from weakref import WeakKeyDictionary
 
 from sqlmodel import Session, select
 
@@ -32,6 +33,7 @@ def seed_reference(session: Session) -> dict[str, int]:
         "industry_base": _seed_industry_base(session),
     }
     session.commit()
+    forget_cached(session)
     return counts
 
 
@@ -145,28 +147,47 @@ def _seed_industry_base(session: Session) -> int:
 # --- Look-ups used by services, forms and the map -----------------------------
 
 def jilin_prefectures(session: Session) -> list[Division]:
-    stmt = select(Division).where(
-        Division.province == rules.JILIN_PROVINCE, Division.level == "prefecture"
-    ).order_by(Division.code)
-    return list(session.exec(stmt))
+    return [d for d in _divisions(session) if d.province == rules.JILIN_PROVINCE
+            and d.level == "prefecture"]
 
 
 def zhejiang_cities(session: Session) -> list[Division]:
-    stmt = select(Division).where(Division.province == rules.ZHEJIANG).order_by(Division.code)
-    return list(session.exec(stmt))
+    return [d for d in _divisions(session) if d.province == rules.ZHEJIANG]
 
 
 def counties_of(session: Session, prefecture_code: str) -> list[Division]:
-    stmt = select(Division).where(Division.parent_code == prefecture_code).order_by(Division.code)
-    return list(session.exec(stmt))
+    return [d for d in _divisions(session) if d.parent_code == prefecture_code]
 
 
 def division_names(session: Session) -> dict[str, str]:
-    return {d.code: d.name for d in session.exec(select(Division))}
+    return {d.code: d.name for d in _divisions(session)}
 
 
 def segments(session: Session) -> list[ChainSegment]:
-    return list(session.exec(select(ChainSegment).order_by(ChainSegment.position)))
+    return _cached(session, "segments", lambda: [ChainSegment(**c.model_dump()) for c in
+                   session.exec(select(ChainSegment).order_by(ChainSegment.position))])
+
+
+# Divisions and segments change only when the seeds are loaded (zhaoshang seed, at
+# install or upgrade), yet every list page and form shows them: each process keeps a
+# copy per database, detached from any session (restart after seeding a running server).
+_CACHE: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def _cached(session: Session, name: str, load):
+    store = _CACHE.setdefault(session.get_bind(), {})
+    if name not in store:
+        store[name] = load()
+    return store[name]
+
+
+def _divisions(session: Session) -> list[Division]:
+    return _cached(session, "divisions", lambda: [Division(**d.model_dump()) for d in
+                   session.exec(select(Division).order_by(Division.code))])
+
+
+def forget_cached(session: Session) -> None:
+    _CACHE.pop(session.get_bind(), None)
 
 
 def parks(session: Session) -> list[Park]:
