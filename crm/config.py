@@ -29,6 +29,8 @@ class Config:
         self.LIGHT_AMBER_DAYS = int(_env("LIGHT_AMBER_DAYS", "30"))
         self.LIGHT_RED_DAYS = int(_env("LIGHT_RED_DAYS", "60"))
         self.PAGE_SIZE = int(_env("PAGE_SIZE", "50"))
+        # Follow-up and audit lists count at most this many rows and then say "10000+".
+        self.LIST_COUNT_CAP = int(_env("LIST_COUNT_CAP", "10000"))
         self.SESSION_IDLE_MINUTES = int(_env("SESSION_IDLE_MINUTES", "30"))
         self.LOGIN_MAX_FAILURES = int(_env("LOGIN_MAX_FAILURES", "5"))
         self.LOGIN_LOCK_MINUTES = int(_env("LOGIN_LOCK_MINUTES", "15"))

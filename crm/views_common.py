@@ -20,10 +20,12 @@ from crm.services.filters import Page, paginate
 
 # --- lists -------------------------------------------------------------------
 
-def page_of(session: Session, filters, stmt=None) -> Page:
-    """One page of a filtered list, the page size from config."""
+def page_of(session: Session, filters, stmt=None, *, capped: bool = False) -> Page:
+    """One page of a filtered list, the page size (and for long lists the count cap)
+    from config."""
     return paginate(session, stmt if stmt is not None else filters.select(),
-                    page=filters.page, per_page=current_app.config["PAGE_SIZE"])
+                    page=filters.page, per_page=current_app.config["PAGE_SIZE"],
+                    count_cap=current_app.config["LIST_COUNT_CAP"] if capped else None)
 
 
 def by_id(session: Session, model, ids) -> dict:

@@ -194,7 +194,8 @@ def audit_log():
     session = get_session()
     filters = auditlog.AuditFilters.from_args(request.args)
     page = paginate(session, filters.select(), page=max(request.args.get("page", 1, int), 1),
-                    per_page=current_app.config["PAGE_SIZE"])
+                    per_page=current_app.config["PAGE_SIZE"],
+                    count_cap=current_app.config["LIST_COUNT_CAP"])
     return render_template(
         "admin/audit.html", page=page, filters=filters, args=filters.to_args(),
         actions=audit.ACTIONS, object_types=auditlog.OBJECT_TYPES, auditlog=auditlog)

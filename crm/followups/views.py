@@ -34,7 +34,7 @@ bp = Blueprint("followups", __name__, url_prefix="/followups")
 def index():
     session = get_session()
     filters = FollowUpFilters.from_args(request.args)
-    page = page_of(session, filters, filters.select(today=local_today()))
+    page = page_of(session, filters, filters.select(today=local_today()), capped=True)
     projects = by_id(session, Project, [f.project_id for f in page.items])
     enterprises = by_id(session, Enterprise, [f.enterprise_id for f in page.items])
     users = all_users(session)

@@ -11,7 +11,7 @@ from datetime import date
 from math import ceil
 from typing import Any, ClassVar
 
-from sqlalchemy import or_
+from sqlalchemy import literal_column, or_
 from sqlmodel import Session, func, select
 
 from crm import rules
@@ -241,13 +241,27 @@ class Page:
     total: int
     page: int
     per_page: int
+    capped: bool = False  # more than ``total`` rows match
 
     @property
     def pages(self) -> int:
-        return max(ceil(self.total / self.per_page), 1)
+        counted = max(ceil(self.total / self.per_page), 1)
+        if self.capped and len(self.items) == self.per_page:
+            return max(counted, self.page + 1)  # at least one more page
+        return counted if not self.capped else max(counted, self.page)
 
 
-def paginate(session: Session, stmt, *, page: int, per_page: int) -> Page:
-    total = session.exec(select(func.count()).select_from(stmt.order_by(None).subquery())).one()
+def paginate(session: Session, stmt, *, page: int, per_page: int,
+             count_cap: int | None = None) -> Page:
+    """One page; ``count_cap``: count no further than that (counting all 300,000
+    follow-ups costs more than showing the page), the total then reads "10000+"."""
+    # one narrow column: a capped count then reads an index, not up to count_cap rows
+    counted = stmt.order_by(None).with_only_columns(literal_column("1"),
+                                                    maintain_column_froms=True)
+    if count_cap:
+        counted = counted.limit(count_cap + 1)
+    total = session.exec(select(func.count()).select_from(counted.subquery())).one()
     items = list(session.exec(stmt.offset((page - 1) * per_page).limit(per_page)))
-    return Page(items=items, total=total, page=page, per_page=per_page)
+    capped = bool(count_cap) and total > count_cap
+    return Page(items=items, total=min(total, count_cap) if capped else total, page=page,
+                per_page=per_page, capped=capped)
