@@ -44,12 +44,14 @@ SEARCH_COLUMNS: dict[str, tuple[str, ...]] = {
 MIN_TRIGRAM_CHARS = 3  # a trigram index can look up only keywords this long
 
 
-def matches(model, q: str) -> ColumnElement[bool]:
-    """Rows of ``model`` whose searchable columns contain ``q``."""
-    name = model.__tablename__
-    if name not in SEARCH_COLUMNS:
-        raise ValueError(f"{name} has no searchable columns")
-    return _Matches(model, q.strip())
+def matches(model, q: str, *, through=None) -> ColumnElement[bool]:
+    """Rows of ``model`` whose searchable columns contain ``q``; with
+    ``through=(foreign key column, Target)`` also rows whose key points at a
+    ``Target`` row that contains ``q`` (a project found by its enterprise's name)."""
+    for m in (model, through[1]) if through else (model,):
+        if m.__tablename__ not in SEARCH_COLUMNS:
+            raise ValueError(f"{m.__tablename__} has no searchable columns")
+    return _Matches(model, q.strip(), through)
 
 
 def like_pattern(q: str, *, fold_case: bool = True) -> str:
@@ -71,35 +73,57 @@ class _Matches(ColumnElement):
     inherit_cache = False  # the SQL's shape depends on q's length: never reuse a compiled form
     _is_implicitly_boolean = True  # a condition: never rendered as "(…) = 1" on SQLite
 
-    def __init__(self, model, q: str):
-        self.model, self.q = model, q
+    def __init__(self, model, q: str, through=None):
+        self.model, self.q, self.through = model, q, through
 
 
-def _like_any(element: _Matches, *, fold_case: bool = True):
+def _like_any(model, q: str, *, fold_case: bool = True):
     """``lower(column) LIKE '%q%'`` on any searchable column. SQLite's LIKE already
     ignores ASCII case (its lower() folds nothing else), and lower() per row
     costs more than the match itself, so there it is plain ``column LIKE``."""
-    pattern = like_pattern(element.q, fold_case=fold_case)
-    columns = [getattr(element.model, c) for c in SEARCH_COLUMNS[element.model.__tablename__]]
+    pattern = like_pattern(q, fold_case=fold_case)
+    columns = [getattr(model, c) for c in SEARCH_COLUMNS[model.__tablename__]]
     return or_(*[(func.lower(c) if fold_case else c).like(
         bindparam(None, pattern, type_=String, unique=True), escape="\\") for c in columns])
 
 
-def _fts_lookup(element: _Matches):
-    name = element.model.__tablename__
+def _like_condition(element: _Matches, *, fold_case: bool = True):
+    own = _like_any(element.model, element.q, fold_case=fold_case)
+    if element.through is None:
+        return own
+    key, target = element.through
+    return or_(own, key.in_(select(target.id).where(
+        _like_any(target, element.q, fold_case=fold_case))))
+
+
+def _fts_hits(model, q: str):
+    """SELECT of the ids of ``model``'s rows that contain ``q``, from the FTS index."""
+    name = model.__tablename__
     fts = table(f"{name}_fts", column("rowid"))
-    hits = select(fts.c.rowid).where(literal_column(f"{name}_fts").op("MATCH")(
-        bindparam(None, fts_phrase(element.q), type_=String, unique=True)))
+    return select(fts.c.rowid).where(literal_column(f"{name}_fts").op("MATCH")(
+        bindparam(None, fts_phrase(q), type_=String, unique=True)))
+
+
+def _fts_condition(element: _Matches):
+    hits = _fts_hits(element.model, element.q)
+    if element.through is not None:
+        # One id list (a UNION) instead of "id IN … OR key IN …": SQLite then
+        # looks the matches up by rowid instead of walking every live row (and
+        # reading it for the key) to test the OR — 27 ms → 1.4 ms on 30k projects.
+        key, target = element.through
+        other = element.model.__table__.alias()  # not correlated with the outer query
+        hits = hits.union(select(other.c.id).where(
+            other.c[key.key].in_(_fts_hits(target, element.q))))
     return element.model.id.in_(hits)
 
 
 @compiles(_Matches)
 def _compile_default(element, compiler, **kw):
-    return "(" + compiler.process(_like_any(element), **kw) + ")"
+    return "(" + compiler.process(_like_condition(element), **kw) + ")"
 
 
 @compiles(_Matches, "sqlite")
 def _compile_sqlite(element, compiler, **kw):
     if len(element.q) >= MIN_TRIGRAM_CHARS:
-        return "(" + compiler.process(_fts_lookup(element), **kw) + ")"
-    return "(" + compiler.process(_like_any(element, fold_case=False), **kw) + ")"
+        return "(" + compiler.process(_fts_condition(element), **kw) + ")"
+    return "(" + compiler.process(_like_condition(element, fold_case=False), **kw) + ")"
