@@ -9,13 +9,13 @@ so word tokenizers do not help; both backends index character trigrams instead
 * SQLite: an FTS5 table ``<table>_fts`` with the ``trigram`` tokenizer, kept in
   step with the table by triggers. A keyword of three or more characters is a
   phrase MATCH on it (an index lookup). A shorter one (e.g. 光电) has no trigram
-  to look up, so a second FTS5 trigram table ``<table>_short`` (migration 0006)
+  to look up, so a second FTS5 trigram table ``<table>_short_fts`` (migration 0006)
   indexes every character and character pair of the row, each followed by
   SHORT_END: 光电 is then the trigram "光电␟" and 光 the trigram "␟光␟"
   (short_keys). Without it a short keyword meant ``column LIKE '%…%'`` over
   every row: 60–80 ms for a project count at 30k projects / 100k enterprises,
   0.5 s for follow-ups at 300k; with it 5 ms and 20 ms.
-  The triggers of ``<table>_short`` call the SQL function SHORT_KEYS_FUNCTION,
+  The triggers of ``<table>_short_fts`` call the SQL function SHORT_KEYS_FUNCTION,
   which crm.db registers on every connection it opens. A tool that does not
   (the sqlite3 shell) can read these tables but cannot insert, update or delete
   rows of them ("no such function"): write through the app, or register
@@ -52,7 +52,7 @@ SEARCH_COLUMNS: dict[str, tuple[str, ...]] = {
     "followup": ("summary", "next_step", "participants"),
 }
 MIN_TRIGRAM_CHARS = 3  # a trigram index can look up only keywords this long
-# Ends every piece in <table>_short; a control character no one types, and
+# Ends every piece in <table>_short_fts; a control character no one types, and
 # short_keys drops it from the text, so a trigram ending in it is a real piece.
 SHORT_END = "\x1f"
 SHORT_KEYS_FUNCTION = "search_short_keys"  # name the triggers of migration 0006 call
@@ -82,7 +82,7 @@ def fts_phrase(q: str) -> str:
 
 
 def short_keys(*texts: str | None) -> str:
-    """The text <table>_short indexes for a row's searchable columns: SHORT_END,
+    """The text <table>_short_fts indexes for a row's searchable columns: SHORT_END,
     then each distinct character followed by SHORT_END, then each distinct pair of
     neighbouring characters (within one column) followed by SHORT_END.
 
@@ -159,7 +159,7 @@ def _fts_index(model, q: str):
     if len(q) >= MIN_TRIGRAM_CHARS:
         name, phrase = f"{model.__tablename__}_fts", fts_phrase(q)
     else:
-        name, phrase = f"{model.__tablename__}_short", fts_phrase(short_key(q))
+        name, phrase = f"{model.__tablename__}_short_fts", fts_phrase(short_key(q))
     return table(name, column("rowid")), literal_column(name).op("MATCH")(
         bindparam(None, phrase, type_=String, unique=True))
 

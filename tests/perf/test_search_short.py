@@ -1,4 +1,4 @@
-"""Keywords of one or two characters (SQLite: the <table>_short index of migration
+"""Keywords of one or two characters (SQLite: the <table>_short_fts index of migration
 0006; PostgreSQL: LIKE) find exactly what a plain substring filter finds, at
 either end of a text, in every searchable column, through the enterprise's
 name, and never in deleted rows of the live list; the index follows edits."""
@@ -142,7 +142,7 @@ def _id_of(db, name: str) -> int:
 
 
 def test_short_keywords_use_the_short_index(db):
-    """SQLite answers 1–2 characters from <table>_short, and the project list
+    """SQLite answers 1–2 characters from <table>_short_fts, and the project list
     looks matches up by id instead of scanning projects (the plan says so)."""
     engine = get_engine()
     if engine.dialect.name != "sqlite":
@@ -151,12 +151,12 @@ def test_short_keywords_use_the_short_index(db):
         names = {r[0] for r in conn.execute(text(
             "select name from sqlite_master where type in ('table', 'trigger')"))}
         for table in search.SEARCH_COLUMNS:
-            assert {f"{table}_short", f"{table}_short_ai", f"{table}_short_ad",
-                    f"{table}_short_au"} <= names
+            assert {f"{table}_short_fts", f"{table}_short_fts_ai", f"{table}_short_fts_ad",
+                    f"{table}_short_fts_au"} <= names
         for q in ("光电", "光", "光电科技"):
             stmt = ProjectFilters(q=q).select()
             sql = str(stmt.compile(engine, compile_kwargs={"literal_binds": True}))
-            assert ("project_short MATCH" in sql) == (len(q) < 3), q
+            assert ("project_short_fts MATCH" in sql) == (len(q) < 3), q
             plan = [r[3] for r in conn.execute(text("EXPLAIN QUERY PLAN " + sql))]
             assert not any(re.match(r"SCAN project(_1)?\b", step) for step in plan), plan
     # nothing left to look up: LIKE '%%', every row

@@ -1,11 +1,11 @@
-"""SQLite: an index for keywords of one or two characters (<table>_short)
+"""SQLite: an index for keywords of one or two characters (<table>_short_fts)
 
 Revision ID: 0006
 Revises: 0005
 Create Date: 2026-11-26 10:00:00
 
 The trigram tables of 0003 cannot look up 光电 (two characters, no trigram), so a
-short keyword scanned every row with LIKE. <table>_short is a second FTS5
+short keyword scanned every row with LIKE. <table>_short_fts is a second FTS5
 trigram table over a derived text in which every character and every pair of
 neighbouring characters is followed by a terminator (crm/services/search.py
 short_keys), so a short keyword is one trigram to look up.
@@ -46,7 +46,7 @@ def upgrade() -> None:
         cols = ", ".join(columns)
         new = f"{FUNCTION}({', '.join(f'new.{c}' for c in columns)})"
         old = f"{FUNCTION}({', '.join(f'old.{c}' for c in columns)})"
-        short = f"{table}_short"
+        short = f"{table}_short_fts"
         op.execute(f"CREATE VIRTUAL TABLE {short} USING fts5(keys, content='', "
                    f"detail=none, columnsize=0, tokenize='trigram case_sensitive 1')")
         op.execute(f"CREATE TRIGGER {short}_ai AFTER INSERT ON {table} BEGIN "
@@ -67,8 +67,8 @@ def downgrade() -> None:
         return
     for table in SEARCH_COLUMNS:
         for action in ("ai", "ad", "au"):
-            op.execute(f"DROP TRIGGER IF EXISTS {table}_short_{action}")
-        op.execute(f"DROP TABLE IF EXISTS {table}_short")
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_short_fts_{action}")
+        op.execute(f"DROP TABLE IF EXISTS {table}_short_fts")
 
 
 def _require_function() -> None:
