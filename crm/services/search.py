@@ -13,13 +13,14 @@ so word tokenizers do not help; both backends index character trigrams instead
   indexes every character and character pair of the row, each followed by
   SHORT_END: 光电 is then the trigram "光电␟" and 光 the trigram "␟光␟"
   (short_keys). Without it a short keyword meant ``column LIKE '%…%'`` over
-  every row: 60–80 ms for a project count at 30k projects / 100k enterprises,
-  0.5 s for follow-ups at 300k; with it 5 ms and 20 ms.
+  every row: 50 ms for a project count at 30k projects / 100k enterprises,
+  0.5 s for follow-ups at 300k; with it 4 ms and 17 ms (bench/README.md; a
+  keyword in most enterprise names, such as 公司, is slower than the scan was).
   The triggers of ``<table>_short_fts`` call the SQL function SHORT_KEYS_FUNCTION,
   which crm.db registers on every connection it opens. A tool that does not
-  (the sqlite3 shell) can read these tables but cannot insert, update or delete
-  rows of them ("no such function"): write through the app, or register
-  short_keys on the connection first.
+  (the sqlite3 shell) can read the database but cannot insert, update or delete
+  enterprises, projects or follow-ups ("no such function"): write through the
+  app, or register short_keys on the connection first.
 * PostgreSQL: pg_trgm GIN indexes on ``lower(column)``, used by
   ``lower(column) LIKE '%…%'`` for keywords of three or more characters; the
   planner scans for shorter ones.
