@@ -160,8 +160,8 @@ class ProjectFilters(ListFilters):
             if value is not None:
                 stmt = stmt.where(getattr(Project, name) == value)
         if self.q:
-            stmt = stmt.where(or_(search.matches(Project, self.q), Project.enterprise_id.in_(
-                select(Enterprise.id).where(search.matches(Enterprise, self.q)))))
+            stmt = stmt.where(search.matches(Project, self.q,
+                                             through=(Project.enterprise_id, Enterprise)))
         return self.order(stmt, Project)
 
 

@@ -1,0 +1,199 @@
+"""Keywords of one or two characters (SQLite: the <table>_short_fts index of migration
+0006; PostgreSQL: LIKE) find exactly what a plain substring filter finds, at
+either end of a text, in every searchable column, through the enterprise's
+name, and never in deleted rows of the live list; the index follows edits."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import pytest
+from alembic import command
+from sqlalchemy import text
+from sqlmodel import select
+
+from crm.db import get_engine
+from crm.migrate import alembic_config
+from crm.models import Enterprise, FollowUp, Project
+from crm.services import enterprises, followups, projects, search
+from crm.services.filters import EnterpriseFilters, FollowUpFilters, ProjectFilters, paginate
+
+# CJK, ASCII of both cases, LIKE's wildcards, a quote, a space
+ALPHABET = "光电长春Ab%_\" "
+
+
+def _ids(db, filters) -> set[int]:
+    page = paginate(db, filters.select(), page=1, per_page=1000)
+    assert page.total == len(page.items)
+    return {row.id for row in page.items}
+
+
+def _fold(value: str | None) -> str:
+    """What the search ignores: ASCII case, nothing else."""
+    return (value or "").translate(str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+                                                 "abcdefghijklmnopqrstuvwxyz"))
+
+
+def _contains(q: str, *values) -> bool:
+    return any(_fold(q) in _fold(v) for v in values)
+
+
+def _expected(db, q: str, deleted: bool = False) -> tuple[set, set, set]:
+    """Project, enterprise and follow-up ids, by a substring test over stored rows."""
+    def shown(row):
+        return (row.deleted_at is not None) == deleted
+    ents = db.exec(select(Enterprise)).all()
+    ent_names = {e.id: e.name for e in ents}
+    return (
+        {p.id for p in db.exec(select(Project)).all() if shown(p) and _contains(
+            q, p.name, p.introducer, ent_names.get(p.enterprise_id))},
+        {e.id for e in ents if shown(e) and _contains(q, e.name)},
+        {f.id for f in db.exec(select(FollowUp)).all() if shown(f) and _contains(
+            q, f.summary, f.next_step, f.participants)},
+    )
+
+
+def _assert_like_brute_force(db, keywords) -> None:
+    for q in keywords:
+        for deleted in (False, True):
+            want = _expected(db, q, deleted)
+            got = (_ids(db, ProjectFilters(q=q, deleted=deleted)),
+                   _ids(db, EnterpriseFilters(q=q, deleted=deleted)),
+                   _ids(db, FollowUpFilters(q=q, deleted=deleted)))
+            assert got == want, (q, deleted)
+
+
+def _names(cycle_from: int, count: int) -> list[str]:
+    """Short texts over ALPHABET, different lengths and starts (deterministic)."""
+    out = []
+    for i in range(count):
+        length = 1 + (i * 7 + cycle_from) % 6
+        out.append("".join(ALPHABET[(i * 3 + j * (i % 4 + 1) + cycle_from) % len(ALPHABET)]
+                           for j in range(length)).strip() or "光")
+    return out
+
+
+@pytest.fixture
+def rows(db, staff):
+    ents = [enterprises.create_enterprise(session=db, user=staff, data={"name": n + "有限公司"})
+            for n in _names(0, 12)]
+    projs = []
+    for i, (name, introducer) in enumerate(zip(_names(1, 14), _names(5, 14), strict=True)):
+        projs.append(projects.create_project(session=db, user=staff, data={
+            "name": name, "introducer": introducer if i % 3 else "",
+            "enterprise_id": ents[i % len(ents)].id if i % 4 else None}))
+    fus = []
+    for i, (summary, step) in enumerate(zip(_names(2, 10), _names(3, 10), strict=True)):
+        fus.append(followups.create_followup(session=db, user=staff, data={
+            "project_id": projs[i].id, "kind": "call", "date": "2024-05-01",
+            "summary": summary, "next_step": step if i % 2 else "",
+            "participants": "Ab长" if i == 3 else ""}))
+    projects.delete_project(session=db, project=projs[2], user=staff)
+    enterprises.delete_enterprise(session=db, enterprise=ents[1], user=staff)
+    followups.delete_followup(session=db, followup=fus[5], user=staff)
+    return ents, projs, fus
+
+
+SHORT = ["".join(p) for n in (1, 2) for p in itertools.product(ALPHABET, repeat=n)
+         if "".join(p).strip() == "".join(p)]
+
+
+def test_one_and_two_characters_equal_a_substring_filter(db, rows):
+    _assert_like_brute_force(db, SHORT + ["光电长", "ab%", "B_光"])
+
+
+def test_index_follows_edits_and_hard_deletes(db, staff, rows):
+    ents, projs, fus = rows
+    enterprises.update_enterprise(session=db, enterprise=ents[3], user=staff,
+                                  data={"name": "春%长B"})
+    projects.update_project(session=db, project=projs[5], user=staff,
+                            data={"name": "电_a", "introducer": "\"光"})
+    projects.update_project(session=db, project=projs[6], user=staff, data={"introducer": "长"})
+    db.delete(db.get(FollowUp, fus[1].id))
+    db.delete(db.get(FollowUp, fus[7].id))
+    db.commit()
+    _assert_like_brute_force(db, SHORT)
+
+
+def test_start_end_introducer_enterprise_and_deleted(db, staff):
+    ent = enterprises.create_enterprise(session=db, user=staff, data={"name": "吉林光电子"})
+    first = projects.create_project(session=db, user=staff, data={"name": "光电产业园"})
+    last = projects.create_project(session=db, user=staff, data={"name": "长春光电"})
+    intro = projects.create_project(session=db, user=staff, data={
+        "name": "研发中心", "introducer": "浙江光电商会"})
+    via = projects.create_project(session=db, user=staff, data={
+        "name": "年产10万片晶圆", "enterprise_id": ent.id})
+    gone = projects.create_project(session=db, user=staff, data={"name": "光电器件"})
+    projects.create_project(session=db, user=staff, data={"name": "电光源"})  # 电光, not 光电
+    projects.delete_project(session=db, project=gone, user=staff)
+    live = {first.id, last.id, intro.id, via.id}
+    assert _ids(db, ProjectFilters(q="光电")) == live
+    assert _ids(db, ProjectFilters(q="光电", deleted=True)) == {gone.id}
+    assert _ids(db, ProjectFilters(q="电")) == live | {_id_of(db, "电光源")}
+    assert _ids(db, ProjectFilters(q="园")) == {first.id}  # last character
+    assert _ids(db, ProjectFilters(q="晶")) == {via.id}
+    assert _ids(db, ProjectFilters(q="子")) == {via.id}  # last character of the enterprise
+    assert _ids(db, EnterpriseFilters(q="吉林")) >= {ent.id}  # first pair
+
+
+def _id_of(db, name: str) -> int:
+    return db.exec(select(Project.id).where(Project.name == name)).one()
+
+
+def test_short_keywords_use_the_short_index(db):
+    """SQLite answers 1–2 characters from <table>_short_fts, and the project list
+    looks matches up by id instead of scanning projects (the plan says so)."""
+    engine = get_engine()
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only: PostgreSQL has no short-keyword index")
+    with engine.connect() as conn:
+        names = {r[0] for r in conn.execute(text(
+            "select name from sqlite_master where type in ('table', 'trigger')"))}
+        for table in search.SEARCH_COLUMNS:
+            assert {f"{table}_short_fts", f"{table}_short_fts_ai", f"{table}_short_fts_ad",
+                    f"{table}_short_fts_au"} <= names
+        for q in ("光电", "光", "光电科技"):
+            stmt = ProjectFilters(q=q).select()
+            sql = str(stmt.compile(engine, compile_kwargs={"literal_binds": True}))
+            assert ("project_short_fts MATCH" in sql) == (len(q) < 3), q
+            plan = [r[3] for r in conn.execute(text("EXPLAIN QUERY PLAN " + sql))]
+            assert not any(re.match(r"SCAN project(_1)?\b", step) for step in plan), plan
+    # nothing left to look up: LIKE '%%', every row
+    blank = select(Enterprise.id).where(search.matches(Enterprise, " "))
+    assert "LIKE" in str(blank.compile(engine))
+
+
+def test_short_keys_pieces():
+    end = search.SHORT_END
+    assert search.short_keys("光电", None, "Ab") == (
+        end + "".join(c + end for c in sorted("光电ab")) + "ab" + end + "光电" + end)
+    assert search.short_key("光") == end + "光" + end
+    assert search.short_key("AB") == "ab" + end
+    assert search.short_keys("x" + end + "y") == search.short_keys("xy")
+
+
+def test_migration_0006_downgrades_and_upgrades(app, db, staff):
+    ent = enterprises.create_enterprise(session=db, user=staff, data={"name": "长春光电"})
+    db.close()
+    cfg = alembic_config(app.config["DATABASE_URL"])
+    engine = get_engine(app)
+
+    def short_tables() -> set[str]:
+        if engine.dialect.name != "sqlite":
+            return set()
+        with engine.connect() as conn:
+            return {r[0] for r in conn.execute(text(
+                "select name from sqlite_master where name like '%_short%'"))}
+
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0005")
+    assert short_tables() == set()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+    if engine.dialect.name == "sqlite":
+        assert len(short_tables()) >= 3 * 4  # tables, their shadow tables, triggers
+    found = _ids(db, EnterpriseFilters(q="光电"))  # filled from the existing rows
+    assert ent.id in found and found == _expected(db, "光电")[1]
