@@ -79,6 +79,7 @@ class Project(ProjectBase, RecordMixin, table=True):
         Index("ix_project_form_live", "cooperation_form", "deleted_at", "updated_at"),
         Index("ix_project_case_live", "case_by_case", "deleted_at", "updated_at"),
         Index("ix_project_jizhe_live", "jizhe", "deleted_at", "updated_at"),
+        Index("ix_project_jizhe_totals", "jizhe", "deleted_at", "stage", "planned_investment_wan"),
         Index("ix_project_owner_live", "owner_id", "deleted_at", "updated_at"),
         Index("ix_project_source_city_live", "source_city", "deleted_at", "updated_at"),
     )
