@@ -144,3 +144,18 @@ def test_new_project_form_prefilled_from_enterprise(staff_client, records):
         as_text=True)
     assert f'<option selected value="{records["ent"].id}">' in html
     assert 'value="浙江省"' in html
+
+
+def test_list_rows_link_to_their_records(staff_client, records):
+    """Each row's links (the record, its project, its enterprise) open that record."""
+    e, p, f = records["ent"], records["big"], records["follow"]
+    expected = {
+        "/enterprises": {f"/enterprises/{e.id}": e.name},
+        "/projects": {f"/projects/{p.id}": p.name, f"/enterprises/{e.id}": e.name},
+        "/followups": {f"/followups/{f.id}": "电话沟通投资意向", f"/projects/{p.id}": p.name},
+    }
+    for page, links in expected.items():
+        html = staff_client.get(page).get_data(as_text=True)
+        for href, name in links.items():
+            assert f'href="{href}"' in html, (page, href)
+            assert name in staff_client.get(href).get_data(as_text=True), href
