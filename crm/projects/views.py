@@ -52,11 +52,12 @@ def allowed_targets(project: Project) -> list[tuple[str, str]]:
 def _list_context(session, projects):
     """Names for a page of projects: one query per related table, never one per row."""
     users = all_users(session)
+    me = current_user._get_current_object()  # the proxy resolves on every use
     return {
         "enterprises": by_id(session, Enterprise, [p.enterprise_id for p in projects]),
         "users": users,
         "lights": {p.id: light_of(p) for p in projects},
-        "editable": {p.id for p in projects if permissions.can_edit_project(current_user, p)},
+        "editable": {p.id for p in projects if permissions.can_edit_project(me, p)},
     }
 
 

@@ -25,3 +25,17 @@ def test_times_are_shown_in_beijing_time():
     assert formatting.cn_date(utc) == "2026-11-26 00:30"
     assert formatting.cn_date(utc.replace(tzinfo=None)) == "2026-11-26 00:30"
     assert formatting.cn_date(date(2026, 1, 2)) == "2026-01-02"
+
+
+def test_light_dot_and_project_badges():
+    from types import SimpleNamespace
+
+    from crm.formatting import light_dot, project_badges
+
+    assert light_dot(None) == ""
+    dot = str(light_dot("red"))
+    assert 'class="light light-red"' in dot and "visually-hidden" in dot
+    assert "<script>" not in str(light_dot("<script>"))  # escaped, never markup
+    flags = SimpleNamespace(case_by_case=True, jizhe=False, is_demo=True)
+    html = str(project_badges(flags))
+    assert 'data-flag="case_by_case"' in html and "演示" in html and "吉浙" not in html
