@@ -246,9 +246,10 @@ class Page:
     @property
     def pages(self) -> int:
         counted = max(ceil(self.total / self.per_page), 1)
-        if self.capped and len(self.items) == self.per_page:
-            return max(counted, self.page + 1)  # at least one more page
-        return counted if not self.capped else max(counted, self.page)
+        if not self.capped:
+            return counted
+        full = len(self.items) == self.per_page  # beyond the cap: a full page has a next
+        return max(counted, self.page + 1 if full else self.page)
 
 
 def paginate(session: Session, stmt, *, page: int, per_page: int,
