@@ -10,7 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
-from crm.services import search
+from crm import searchkeys
 
 SQLITE_BUSY_TIMEOUT_MS = 15000
 
@@ -42,7 +42,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
     # the short-keyword index's triggers compute their text in Python (migration 0006)
-    search.register_sqlite_functions(dbapi_conn)
+    searchkeys.register_sqlite_functions(dbapi_conn)
 
 
 def init_app(app: Flask) -> None:

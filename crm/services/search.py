@@ -12,13 +12,14 @@ so word tokenizers do not help; both backends index character trigrams instead
   to look up, so a second FTS5 trigram table ``<table>_short_fts`` (migration 0006)
   indexes every character and character pair of the row, each followed by
   SHORT_END: 光电 is then the trigram "光电␟" and 光 the trigram "␟光␟"
-  (short_keys). Without it a short keyword meant ``column LIKE '%…%'`` over
-  every row: 50 ms for a project count at 30k projects / 100k enterprises,
-  0.5 s for follow-ups at 300k; with it 4 ms and 17 ms (bench/README.md; a
-  keyword in most enterprise names, such as 公司, is slower than the scan was).
-  The triggers of ``<table>_short_fts`` call the SQL function SHORT_KEYS_FUNCTION,
-  which crm.db registers on every connection it opens. A tool that does not
-  (the sqlite3 shell) can read the database but cannot insert, update or delete
+  (crm.searchkeys.short_keys). Without it a short keyword meant
+  ``column LIKE '%…%'`` over every row: 50 ms for a project count at 30k
+  projects / 100k enterprises, 0.5 s for follow-ups at 300k; with it 4 ms and
+  17 ms (bench/README.md; a keyword in most enterprise names, such as 公司, is
+  slower than the scan was).
+  The triggers of ``<table>_short_fts`` call the SQL function SHORT_KEYS_FUNCTION
+  (crm/searchkeys.py), which crm.db registers on every connection it opens. A
+  tool that does not (the sqlite3 shell) can read the database but cannot insert, update or delete
   enterprises, projects or follow-ups ("no such function"): write through the
   app, or register short_keys on the connection first.
 * PostgreSQL: pg_trgm GIN indexes on ``lower(column)``, used by
@@ -47,6 +48,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
 
+from crm.searchkeys import SHORT_END, short_key
+
 # table → text columns searched by the lists' keyword (q); migration 0003 indexes these.
 SEARCH_COLUMNS: dict[str, tuple[str, ...]] = {
     "enterprise": ("name",),
@@ -54,11 +57,6 @@ SEARCH_COLUMNS: dict[str, tuple[str, ...]] = {
     "followup": ("summary", "next_step", "participants"),
 }
 MIN_TRIGRAM_CHARS = 3  # a trigram index can look up only keywords this long
-# Ends every piece in <table>_short_fts; a control character no one types, and
-# short_keys drops it from the text, so a trigram ending in it is a real piece.
-SHORT_END = "\x1f"
-SHORT_KEYS_FUNCTION = "search_short_keys"  # name the triggers of migration 0006 call
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
 def matches(model, q: str, *, through=None) -> ColumnElement[bool]:
@@ -81,41 +79,6 @@ def like_pattern(q: str, *, fold_case: bool = True) -> str:
 def fts_phrase(q: str) -> str:
     """``q`` as one FTS5 phrase: a substring match under the trigram tokenizer."""
     return '"' + q.replace('"', '""') + '"'
-
-
-def short_keys(*texts: str | None) -> str:
-    """The text <table>_short_fts indexes for a row's searchable columns: SHORT_END,
-    then each distinct character followed by SHORT_END, then each distinct pair of
-    neighbouring characters (within one column) followed by SHORT_END.
-
-    Under the trigram tokenizer, "␟c␟" occurs only for a character c of the text
-    and "ab␟" only for a pair ab (every other trigram has SHORT_END elsewhere).
-    ASCII letters are folded here, as SQLite's LIKE folds them, and the table is
-    case-sensitive, so no other folding creeps in. Deterministic and stable: the
-    delete trigger recomputes a row's text to remove it from the (contentless)
-    index, so changing this function needs a migration that rebuilds the tables.
-    """
-    chars: set[str] = set()
-    pairs: set[str] = set()
-    for text in texts:
-        if not text:
-            continue
-        text = str(text).replace(SHORT_END, "").translate(_ASCII_LOWER)
-        chars.update(text)
-        pairs.update(text[i:i + 2] for i in range(len(text) - 1))
-    return SHORT_END + "".join(c + SHORT_END for c in sorted(chars)) + "".join(
-        p + SHORT_END for p in sorted(pairs))
-
-
-def short_key(q: str) -> str:
-    """The trigram of short_keys that marks a keyword of one or two characters."""
-    q = q.translate(_ASCII_LOWER)
-    return SHORT_END + q + SHORT_END if len(q) == 1 else q + SHORT_END
-
-
-def register_sqlite_functions(dbapi_connection) -> None:
-    """Called by crm.db on every new SQLite connection (the triggers need it)."""
-    dbapi_connection.create_function(SHORT_KEYS_FUNCTION, -1, short_keys, deterministic=True)
 
 
 class _Matches(ColumnElement):

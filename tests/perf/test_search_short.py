@@ -13,6 +13,7 @@ from alembic import command
 from sqlalchemy import text
 from sqlmodel import select
 
+from crm import searchkeys
 from crm.db import get_engine
 from crm.migrate import alembic_config
 from crm.models import Enterprise, FollowUp, Project
@@ -165,12 +166,12 @@ def test_short_keywords_use_the_short_index(db):
 
 
 def test_short_keys_pieces():
-    end = search.SHORT_END
-    assert search.short_keys("光电", None, "Ab") == (
+    end = searchkeys.SHORT_END
+    assert searchkeys.short_keys("光电", None, "Ab") == (
         end + "".join(c + end for c in sorted("光电ab")) + "ab" + end + "光电" + end)
-    assert search.short_key("光") == end + "光" + end
-    assert search.short_key("AB") == "ab" + end
-    assert search.short_keys("x" + end + "y") == search.short_keys("xy")
+    assert searchkeys.short_key("光") == end + "光" + end
+    assert searchkeys.short_key("AB") == "ab" + end
+    assert searchkeys.short_keys("x" + end + "y") == searchkeys.short_keys("xy")
 
 
 def test_migration_0006_downgrades_and_upgrades(app, db, staff):

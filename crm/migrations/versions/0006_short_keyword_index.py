@@ -7,7 +7,7 @@ Create Date: 2026-11-26 10:00:00
 The trigram tables of 0003 cannot look up 光电 (two characters, no trigram), so a
 short keyword scanned every row with LIKE. <table>_short_fts is a second FTS5
 trigram table over a derived text in which every character and every pair of
-neighbouring characters is followed by a terminator (crm/services/search.py
+neighbouring characters is followed by a terminator (crm/searchkeys.py
 short_keys), so a short keyword is one trigram to look up.
 
 * contentless (content=''): the derived text is never read back, only matched;
@@ -29,7 +29,7 @@ down_revision = '0005'
 branch_labels = None
 depends_on = None
 
-FUNCTION = "search_short_keys"  # crm/services/search.py SHORT_KEYS_FUNCTION
+FUNCTION = "search_short_keys"  # crm/searchkeys.py SHORT_KEYS_FUNCTION
 # table → text columns of the keyword search (crm/services/search.py SEARCH_COLUMNS).
 SEARCH_COLUMNS = {
     "enterprise": ["name"],
