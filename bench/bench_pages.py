@@ -50,9 +50,7 @@ def app_config(url: str) -> dict:
 # --- the server process --------------------------------------------------------------
 
 def serve(url: str, port: int, threads: int) -> None:
-    from waitress import serve as waitress_serve
-
-    from crm import create_app
+    from crm import create_app, server
 
     app = create_app(app_config(url))
 
@@ -60,8 +58,8 @@ def serve(url: str, port: int, threads: int) -> None:
     def bare():  # the baseline: routing, a response, no session and no database
         return "ok"
 
-    waitress_serve(app, host="127.0.0.1", port=port, threads=threads, ident="bench",
-                   _quiet=True)
+    # as `zhaoshang serve` runs it (crm/server.py: waitress, garbage-collector settings)
+    server.run(app, host="127.0.0.1", port=port, threads=threads, ident="bench", _quiet=True)
 
 
 # --- the cases ---------------------------------------------------------------------

@@ -58,11 +58,11 @@ def demo_command() -> None:
 @with_appcontext
 def serve_command(host: str, port: int, threads: int) -> None:
     """用生产级 WSGI 服务器（waitress）启动。"""
-    from waitress import serve
+    from crm import server
 
     click.echo(f"招商通已启动：http://{host}:{port}/")
-    serve(current_app._get_current_object(), host=host, port=port, threads=threads,
-          ident="zhaoshang")
+    server.run(current_app._get_current_object(), host=host, port=port, threads=threads,
+               ident="zhaoshang")
 
 
 @user_cli.command("create")
