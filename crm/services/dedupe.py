@@ -15,7 +15,6 @@ from crm.tabular.names import (
     DUPLICATE_SCORE,
     NameMatch,
     best_matches,
-    match_keys,
     normalize_name,
     similar_keys,
 )
@@ -36,9 +35,7 @@ class EnterpriseIndex:
 
     def __init__(self, session: Session):
         self.by_code: dict[str, Enterprise] = {}
-        self.by_key: dict[str, Enterprise] = {}
-        self.keys: dict[int, str] = {}  # id → normalised name, for fuzzy matching
-        self.ids_of_key: dict[str, list[int]] = {}
+        self.ids_of_key: dict[str, list[int]] = {}  # normalised name → live ids, first first
         self.by_id: dict[int, Enterprise] = {}
         self.primed: dict[str, list[tuple[str, float]]] = {}
         # only the four columns a check reads: a province holds ~10^5 enterprises
@@ -53,10 +50,8 @@ class EnterpriseIndex:
         if enterprise.deleted_at is not None:
             return  # a deleted record still owns its credit code, not its name
         key = normalize_name(enterprise.name)
-        self.by_key.setdefault(key, enterprise)
         self.by_id[enterprise.id] = enterprise
         if key:
-            self.keys[enterprise.id] = key
             self.ids_of_key.setdefault(key, []).append(enterprise.id)
 
     def prime(self, names) -> None:
@@ -72,7 +67,7 @@ class EnterpriseIndex:
             where = "（在回收站中）" if found.deleted_at is not None else ""
             return Verdict(found, f"统一社会信用代码与已有企业“{found.name}”{where}相同")
         key = normalize_name(name)
-        found = self.by_key.get(key) if key else None
+        found = self.by_id[self.ids_of_key[key][0]] if key in self.ids_of_key else None
         if found is not None and not (credit_code and found.credit_code):
             return Verdict(found, f"与已有企业“{found.name}”名称相同")
         similar = [
@@ -84,8 +79,11 @@ class EnterpriseIndex:
 
     def _near(self, key: str, limit: int = 5) -> list[tuple[int, float]]:
         """(id, score) of the enterprises whose names are near ``key``, best first."""
-        if key not in self.primed:
-            return match_keys(key, self.keys, threshold=DUPLICATE_SCORE, limit=limit)
+        if not key:
+            return []
+        if key not in self.primed:  # a name outside the primed column: looked up alone
+            self.primed.update(similar_keys([key], [*self.ids_of_key, key],
+                                            threshold=DUPLICATE_SCORE))
         near = [(key, 100.0), *self.primed[key]]
         found = [(i, score) for other, score in near for i in self.ids_of_key.get(other, ())]
         return sorted(found, key=lambda pair: -pair[1])[:limit]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -86,23 +86,6 @@ class NameMatch:
     key: object  # whatever identifies the candidate (an id)
     name: str
     score: float
-
-
-def match_keys(
-    query_key: str,
-    choices: Mapping[object, str],
-    *,
-    threshold: float = DUPLICATE_SCORE,
-    limit: int = 5,
-) -> list[tuple[object, float]]:
-    """Like :func:`best_matches` for keys already normalised: ``choices`` maps
-    an id to its normalised name (kept by callers that check many rows)."""
-    if not query_key:
-        return []
-    found = process.extract(
-        query_key, choices, scorer=fuzz.ratio, score_cutoff=threshold, limit=limit
-    )
-    return [(key, float(score)) for _, score, key in found]
 
 
 def best_matches(
