@@ -22,6 +22,7 @@ from crm.views_common import (
     enterprise_choices,
     filter_options,
     local_today,
+    names_by_id,
     page_of,
     render_conflict,
 )
@@ -36,14 +37,14 @@ def index():
     filters = FollowUpFilters.from_args(request.args)
     page = page_of(session, filters, filters.select(today=local_today()), capped=True)
     projects = by_id(session, Project, [f.project_id for f in page.items])
-    enterprises = by_id(session, Enterprise, [f.enterprise_id for f in page.items])
+    enterprise_names = names_by_id(session, Enterprise, [f.enterprise_id for f in page.items])
     users = all_users(session)
     opts = filter_options(session, users)
     editable = {f.id for f in page.items if permissions.can_edit_followup(
         current_user, f, projects.get(f.project_id))}
     return render_template(
         "followups/list.html", filters=filters, args=filters.to_args(), page=page, opts=opts,
-        projects=projects, enterprises=enterprises, users=users, editable=editable,
+        projects=projects, enterprise_names=enterprise_names, users=users, editable=editable,
         description=filters.describe(opts["division_names"]),
         can_create=permissions.can_write_anything(current_user))
 

@@ -13,7 +13,14 @@ from crm.services import dashboard, permissions
 from crm.services import jizhe as jizhe_service
 from crm.services import settings as settings_service
 from crm.services.filters import ProjectFilters
-from crm.views_common import all_users, by_id, filter_options, light_of, local_today, page_of
+from crm.views_common import (
+    all_users,
+    filter_options,
+    light_of,
+    local_today,
+    names_by_id,
+    page_of,
+)
 
 bp = Blueprint("main", __name__)
 
@@ -33,7 +40,7 @@ def index():
         "main/index.html",
         stages=dashboard.stage_counts(session, city),
         overdue=overdue,
-        overdue_projects=by_id(session, Project, [f.project_id for f in overdue]),
+        overdue_projects=names_by_id(session, Project, [f.project_id for f in overdue]),
         cases=dashboard.pending_cases(session),
         jizhe=dashboard.jizhe_totals(session),
         line=settings_service.case_by_case_line_wan(session),
@@ -61,7 +68,7 @@ def docket():
     args.pop("case_by_case", None)
     return render_template(
         "main/docket.html", filters=filters, args=args, status=status, page=page, opts=opts,
-        enterprises=by_id(session, Enterprise, [p.enterprise_id for p in page.items]),
+        enterprise_names=names_by_id(session, Enterprise, [p.enterprise_id for p in page.items]),
         users=users, lights={p.id: light_of(p) for p in page.items},
         editable={p.id for p in page.items if permissions.can_edit_project(current_user, p)},
         line=settings_service.case_by_case_line_wan(session),

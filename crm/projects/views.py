@@ -24,12 +24,12 @@ from crm.views_common import (
     all_users,
     apply_errors,
     back,
-    by_id,
     choices,
     county_choices,
     enterprise_choices,
     filter_options,
     light_of,
+    names_by_id,
     page_of,
     park_choices,
     reference_lists,
@@ -54,7 +54,8 @@ def _list_context(session, projects):
     users = all_users(session)
     me = current_user._get_current_object()  # the proxy resolves on every use
     return {
-        "enterprises": by_id(session, Enterprise, [p.enterprise_id for p in projects]),
+        "enterprise_names": names_by_id(session, Enterprise,
+                                        [p.enterprise_id for p in projects]),
         "users": users,
         "lights": {p.id: light_of(p) for p in projects},
         "editable": {p.id for p in projects if permissions.can_edit_project(me, p)},

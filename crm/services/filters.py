@@ -256,13 +256,18 @@ def paginate(session: Session, stmt, *, page: int, per_page: int,
              count_cap: int | None = None) -> Page:
     """One page; ``count_cap``: count no further than that (counting all 300,000
     follow-ups costs more than showing the page), the total then reads "10000+"."""
+    offset = (page - 1) * per_page
+    items = list(session.exec(stmt.offset(offset).limit(per_page)))
+    if 0 < len(items) < per_page or (page == 1 and not items):
+        # the last page: the total is known without counting (a rare keyword, a
+        # narrow filter: the count would cost as much as the page again)
+        return Page(items=items, total=offset + len(items), page=page, per_page=per_page)
     # one narrow column: a capped count then reads an index, not up to count_cap rows
     counted = stmt.order_by(None).with_only_columns(literal_column("1"),
                                                     maintain_column_froms=True)
     if count_cap:
         counted = counted.limit(count_cap + 1)
     total = session.exec(select(func.count()).select_from(counted.subquery())).one()
-    items = list(session.exec(stmt.offset((page - 1) * per_page).limit(per_page)))
     capped = bool(count_cap) and total > count_cap
     return Page(items=items, total=min(total, count_cap) if capped else total, page=page,
                 per_page=per_page, capped=capped)

@@ -41,8 +41,9 @@ def test_list_page_queries_do_not_grow_with_page_size(app, populated, client_as,
     small, _ = _queries(app, client, url)
     app.config["PAGE_SIZE"] = 50
     large, response = _queries(app, client, url)
-    assert small == large, f"{url}: {small} queries for 5 rows, {large} for 50"
-    assert large <= MAX_QUERIES, f"{url}: {large} queries"
+    # 50 rows may hold the whole list, and a last page needs no count (paginate)
+    assert large in (small, small - 1), f"{url}: {small} queries for 5 rows, {large} for 50"
+    assert small <= MAX_QUERIES, f"{url}: {small} queries"
 
 
 @pytest.fixture
@@ -62,5 +63,5 @@ def test_api_list_queries_do_not_grow_with_page_size(app, client, token, url):
     large, r2 = _queries(app, client, f"{url}{sep}per_page=50", headers=headers)
     assert len(r2.get_json()["items"]) > len(r1.get_json()["items"]) or \
         r2.get_json()["total"] <= 5
-    assert small == large, f"{url}: {small} queries for 5 rows, {large} for 50"
-    assert large <= MAX_QUERIES, f"{url}: {large} queries"
+    assert large in (small, small - 1), f"{url}: {small} queries for 5 rows, {large} for 50"
+    assert small <= MAX_QUERIES, f"{url}: {small} queries"

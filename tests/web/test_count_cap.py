@@ -7,6 +7,7 @@ from sqlmodel import select
 
 from crm.models import Project
 from crm.services.filters import paginate
+from tests.perf.conftest import counting_queries
 
 
 def test_follow_up_list_beyond_the_cap_says_plus_and_pages_on(app, staff_client, make_project,
@@ -27,12 +28,33 @@ def test_follow_up_list_beyond_the_cap_says_plus_and_pages_on(app, staff_client,
     assert sorted(seen) == ["1", "2", "3", "4", "5"]
 
 
+def _live():
+    return select(Project).where(Project.deleted_at.is_(None)).order_by(Project.id)
+
+
 def test_under_the_cap_the_count_is_exact(db, app, staff, make_project):
-    make_project(staff)
-    make_project(staff, name="另一个项目")
-    page = paginate(db, select(Project).where(Project.deleted_at.is_(None)), page=1,
-                    per_page=50, count_cap=2)
-    assert (page.total, page.capped) == (2, False)
-    page = paginate(db, select(Project).where(Project.deleted_at.is_(None)), page=1,
-                    per_page=50, count_cap=1)
-    assert (page.total, page.capped, len(page.items)) == (1, True, 2)
+    for i in range(3):
+        make_project(staff, name=f"项目{i}")
+    page = paginate(db, _live(), page=1, per_page=2, count_cap=3)
+    assert (page.total, page.capped, page.pages) == (3, False, 2)
+    page = paginate(db, _live(), page=1, per_page=2, count_cap=2)
+    assert (page.total, page.capped, len(page.items)) == (2, True, 2)
+
+
+def test_a_last_page_needs_no_count(db, app, staff, make_project):
+    """A page that is not full ends the list: its total is known without a count.
+    A full page, or one past the end, still counts."""
+    for i in range(5):
+        make_project(staff, name=f"项目{i}")
+    cases = [  # (page, per_page) → (total, rows, statements sent)
+        ((1, 2), (5, 2, 2)),
+        ((3, 2), (5, 1, 1)),
+        ((1, 10), (5, 5, 1)),
+        ((1, 5), (5, 5, 2)),
+        ((4, 2), (5, 0, 2)),
+    ]
+    for (number, size), expected in cases:
+        with counting_queries(app) as statements:
+            page = paginate(db, _live(), page=number, per_page=size)
+        assert (page.total, len(page.items), len(statements)) == expected, (number, size)
+    assert paginate(db, _live().where(Project.name == "无此项目"), page=1, per_page=2).total == 0
