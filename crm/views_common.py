@@ -25,7 +25,8 @@ def page_of(session: Session, filters, stmt=None, *, capped: bool = False) -> Pa
     from config."""
     return paginate(session, stmt if stmt is not None else filters.select(),
                     page=filters.page, per_page=current_app.config["PAGE_SIZE"],
-                    count_cap=current_app.config["LIST_COUNT_CAP"] if capped else None)
+                    count_cap=current_app.config["LIST_COUNT_CAP"] if capped else None,
+                    searched=bool(filters.q))
 
 
 def by_id(session: Session, model, ids) -> dict:

@@ -248,7 +248,8 @@ def list_view(kind: Kind):
         per_page = query_int("per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
         page = query_int("page", 1, 1, MAX_INT // MAX_PER_PAGE)
         flt = kind.filters.from_args(request.args)
-        result = filters.paginate(session, flt.select(), page=page, per_page=per_page)
+        result = filters.paginate(session, flt.select(), page=page, per_page=per_page,
+                                  searched=bool(flt.q))
         return jsonify({"items": serialize_many(session, result.items), "total": result.total,
                         "page": page, "per_page": per_page})
     return view

@@ -40,8 +40,9 @@ def index():
     enterprise_names = names_by_id(session, Enterprise, [f.enterprise_id for f in page.items])
     users = all_users(session)
     opts = filter_options(session, users)
+    me = current_user._get_current_object()  # the proxy resolves on every use
     editable = {f.id for f in page.items if permissions.can_edit_followup(
-        current_user, f, projects.get(f.project_id))}
+        me, f, projects.get(f.project_id))}
     return render_template(
         "followups/list.html", filters=filters, args=filters.to_args(), page=page, opts=opts,
         projects=projects, enterprise_names=enterprise_names, users=users, editable=editable,

@@ -11,12 +11,21 @@ from datetime import date
 from math import ceil
 from typing import Any, ClassVar
 
-from sqlalchemy import literal_column, or_
+from sqlalchemy import Boolean, literal_column, or_
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal, replacement_traverse
 from sqlmodel import Session, func, select
 
 from crm import rules
 from crm.models import Enterprise, FollowUp, Project
 from crm.services import search
+
+# A keyword with at most this many matches: SQLite reads them by id and sorts them
+# (0.1 ms) instead of walking the list's index in order to find them (8–15 ms at
+# 100k enterprises, however few match). Walking wins for frequent keywords: it stops
+# after a page, while reading by id reads every match (39k follow-ups: 240 ms).
+FEW_KEYWORD_MATCHES = 500
 
 TRUE_VALUES = {"1", "true", "yes", "on", "是"}
 FALSE_VALUES = {"0", "false", "no", "off", "否"}
@@ -100,8 +109,44 @@ class ListFilters:
         return stmt.order_by(ordered.nulls_last(), model.id.desc())
 
     def _live(self, stmt, model):
-        return stmt.where(model.deleted_at.is_not(None) if self.deleted
-                          else model.deleted_at.is_(None))
+        return stmt.where(LiveRows(model.deleted_at, deleted=self.deleted))
+
+
+class LiveRows(ColumnElement):
+    """A list's rows: ``deleted_at IS NULL`` (or, in the recycle bin, ``IS NOT NULL``).
+
+    SQLite plans without statistics and takes this condition for a selective one,
+    so it walks the (deleted_at, <order>) index in list order and tests every row,
+    however few match. ``by_id=True`` (see paginate) renders it ``+deleted_at …``
+    on SQLite: no index can serve it, and SQLite looks a keyword's matches up by id
+    and sorts them. Other databases get the plain condition either way."""
+
+    type = Boolean()
+    inherit_cache = True
+    _is_implicitly_boolean = True
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement),
+                           ("deleted", InternalTraversal.dp_boolean),
+                           ("by_id", InternalTraversal.dp_boolean)]
+
+    def __init__(self, column, *, deleted: bool = False, by_id: bool = False):
+        self.column, self.deleted, self.by_id = column, deleted, by_id
+
+
+@compiles(LiveRows)
+def _compile_live(element, compiler, **kw):
+    test = "IS NOT NULL" if element.deleted else "IS NULL"
+    return f"{compiler.process(element.column, **kw)} {test}"
+
+
+@compiles(LiveRows, "sqlite")
+def _compile_live_sqlite(element, compiler, **kw):
+    return ("+" if element.by_id else "") + _compile_live(element, compiler, **kw)
+
+
+def _read_by_id(stmt):
+    """``stmt`` with its LiveRows conditions rendered for reading matches by id."""
+    return replacement_traverse(stmt, {}, lambda e: LiveRows(
+        e.column, deleted=e.deleted, by_id=True) if isinstance(e, LiveRows) else None)
 
 
 def _coerce(annotation, raw):
@@ -219,8 +264,12 @@ class FollowUpFilters(ListFilters):
             if value is not None:
                 stmt = stmt.where(getattr(FollowUp, name) == value)
         if self.city_code:
-            stmt = stmt.where(FollowUp.project_id.in_(
-                select(Project.id).where(Project.city_code == self.city_code)))
+            # a join, not "project_id IN (the city's projects)": SQLite then walks the
+            # date index probing each row's project instead of first listing 12k
+            # projects, and counts from the city's projects (page 6.4 → 1.2 ms, capped
+            # count 6.4 → 2.5 ms at 300k follow-ups)
+            stmt = stmt.join(Project, Project.id == FollowUp.project_id).where(
+                Project.city_code == self.city_code)
         if self.overdue:
             stmt = stmt.where(FollowUp.done.is_(False),
                               FollowUp.next_due < (today or date.today()))
@@ -253,21 +302,34 @@ class Page:
 
 
 def paginate(session: Session, stmt, *, page: int, per_page: int,
-             count_cap: int | None = None) -> Page:
+             count_cap: int | None = None, searched: bool = False) -> Page:
     """One page; ``count_cap``: count no further than that (counting all 300,000
-    follow-ups costs more than showing the page), the total then reads "10000+"."""
+    follow-ups costs more than showing the page), the total then reads "10000+".
+    ``searched``: ``stmt`` narrows the rows by a keyword, so it is counted first
+    and few matches are read by id (FEW_KEYWORD_MATCHES)."""
     offset = (page - 1) * per_page
-    items = list(session.exec(stmt.offset(offset).limit(per_page)))
-    if 0 < len(items) < per_page or (page == 1 and not items):
-        # the last page: the total is known without counting (a rare keyword, a
-        # narrow filter: the count would cost as much as the page again)
-        return Page(items=items, total=offset + len(items), page=page, per_page=per_page)
+    if searched:
+        total = _count(session, stmt, count_cap)
+        if total <= FEW_KEYWORD_MATCHES:
+            stmt = _read_by_id(stmt)
+        items = list(session.exec(stmt.offset(offset).limit(per_page))) if total > offset else []
+    else:
+        items = list(session.exec(stmt.offset(offset).limit(per_page)))
+        if 0 < len(items) < per_page or (page == 1 and not items):
+            # the last page: the total is known without counting (a narrow filter:
+            # the count would cost as much as the page again)
+            return Page(items=items, total=offset + len(items), page=page, per_page=per_page)
+        total = _count(session, stmt, count_cap)
+    capped = bool(count_cap) and total > count_cap
+    return Page(items=items, total=min(total, count_cap) if capped else total, page=page,
+                per_page=per_page, capped=capped)
+
+
+def _count(session: Session, stmt, count_cap: int | None) -> int:
+    """Rows of ``stmt``, at most ``count_cap`` + 1."""
     # one narrow column: a capped count then reads an index, not up to count_cap rows
     counted = stmt.order_by(None).with_only_columns(literal_column("1"),
                                                     maintain_column_froms=True)
     if count_cap:
         counted = counted.limit(count_cap + 1)
-    total = session.exec(select(func.count()).select_from(counted.subquery())).one()
-    capped = bool(count_cap) and total > count_cap
-    return Page(items=items, total=min(total, count_cap) if capped else total, page=page,
-                per_page=per_page, capped=capped)
+    return session.exec(select(func.count()).select_from(counted.subquery())).one()
