@@ -310,9 +310,11 @@ def paginate(session: Session, stmt, *, page: int, per_page: int,
     offset = (page - 1) * per_page
     if searched:
         total = _count(session, stmt, count_cap)
+        capped = bool(count_cap) and total > count_cap
         if total <= FEW_KEYWORD_MATCHES:
             stmt = _read_by_id(stmt)
-        items = list(session.exec(stmt.offset(offset).limit(per_page))) if total > offset else []
+        beyond = total <= offset and not capped  # past the last match: nothing to read
+        items = [] if beyond else list(session.exec(stmt.offset(offset).limit(per_page)))
     else:
         items = list(session.exec(stmt.offset(offset).limit(per_page)))
         if 0 < len(items) < per_page or (page == 1 and not items):
@@ -320,7 +322,7 @@ def paginate(session: Session, stmt, *, page: int, per_page: int,
             # the count would cost as much as the page again)
             return Page(items=items, total=offset + len(items), page=page, per_page=per_page)
         total = _count(session, stmt, count_cap)
-    capped = bool(count_cap) and total > count_cap
+        capped = bool(count_cap) and total > count_cap
     return Page(items=items, total=min(total, count_cap) if capped else total, page=page,
                 per_page=per_page, capped=capped)
 
