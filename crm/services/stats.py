@@ -93,27 +93,34 @@ class Stats:
 
 @dataclass
 class Tally:
-    """Sums over a set of projects, rolled up from per-stage rows (q.by_stage)."""
+    """Sums over a set of projects, rolled up from per-stage rows (q.by_stage). Amounts
+    add up as whole 分 and become 万元 when read: the statistics page rolls up about
+    13,000 rows at province scale, and a Decimal per amount and row cost 80 ms."""
 
     count: int = 0
     by_stage: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    planned_wan: Decimal = ZERO
-    actual_wan: Decimal = ZERO
-    funds_wan: Decimal = ZERO          # live 到位资金, or the actual investment without entries
-    planned_signed_wan: Decimal = ZERO
+    planned_cents: int = 0
+    actual_cents: int = 0
+    funds_cents: int = 0               # live 到位资金, or the actual investment without entries
+    planned_signed_cents: int = 0
     ever_signed: int = 0               # reached 签约 at some time (stage history)
     ever_started: int = 0              # reached 开工 at some time
 
     def add(self, stage, count, planned, actual, funds, ever_signed, ever_started) -> None:
         self.count += count
         self.by_stage[stage] += count
-        self.planned_wan += q.wan(planned)
-        self.actual_wan += q.wan(actual)
-        self.funds_wan += q.wan(funds)
+        self.planned_cents += planned or 0
+        self.actual_cents += actual or 0
+        self.funds_cents += funds or 0
         if stage in rules.SIGNED_OR_LATER:
-            self.planned_signed_wan += q.wan(planned)
+            self.planned_signed_cents += planned or 0
         self.ever_signed += ever_signed
         self.ever_started += ever_started
+
+    planned_wan = property(lambda self: q.wan(self.planned_cents))
+    actual_wan = property(lambda self: q.wan(self.actual_cents))
+    funds_wan = property(lambda self: q.wan(self.funds_cents))
+    planned_signed_wan = property(lambda self: q.wan(self.planned_signed_cents))
 
     def now(self, stages) -> int:
         return sum(self.by_stage[s] for s in stages)
