@@ -1,7 +1,8 @@
 """Keywords of one or two characters (SQLite: the <table>_short_fts index of migration
-0006; PostgreSQL: LIKE) find exactly what a plain substring filter finds, at
-either end of a text, in every searchable column, through the enterprise's
-name, and never in deleted rows of the live list; the index follows edits."""
+0006; PostgreSQL: the <table>_short_pg side tables of migration 0009) find exactly
+what a plain substring filter finds, at either end of a text, in every searchable
+column, through the enterprise's name, and never in deleted rows of the live list;
+the index follows every write, on both backends."""
 
 from __future__ import annotations
 
@@ -10,13 +11,13 @@ import re
 
 import pytest
 from alembic import command
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlmodel import select
 
 from crm import searchkeys
 from crm.db import get_engine
 from crm.migrate import alembic_config
-from crm.models import Enterprise, FollowUp, Project
+from crm.models import Enterprise, FollowUp, Project, StageChange
 from crm.services import enterprises, followups, projects, search
 from crm.services.filters import EnterpriseFilters, FollowUpFilters, ProjectFilters, paginate
 
@@ -115,6 +116,68 @@ def test_index_follows_edits_and_hard_deletes(db, staff, rows):
     db.delete(db.get(FollowUp, fus[7].id))
     db.commit()
     _assert_like_brute_force(db, SHORT)
+    _assert_side_tables_hold_the_rows(db)
+
+
+def test_index_follows_every_write(db, staff, rows):
+    """Every searched column of all three tables updated (ASCII case changed too),
+    rows soft-deleted and restored, rows inserted and deleted for good."""
+    ents, projs, fus = rows
+    enterprises.update_enterprise(session=db, enterprise=ents[4], user=staff,
+                                  data={"name": "AB光"})
+    projects.update_project(session=db, project=projs[7], user=staff, data={"name": "B长%"})
+    projects.update_project(session=db, project=projs[8], user=staff,
+                            data={"introducer": "A光电"})
+    followups.update_followup(session=db, followup=fus[0], user=staff, data={"summary": "电B"})
+    followups.update_followup(session=db, followup=fus[4], user=staff, data={"next_step": "长A"})
+    followups.update_followup(session=db, followup=fus[6], user=staff,
+                              data={"participants": "AB"})
+    enterprises.restore_enterprise(session=db, enterprise=ents[1], user=staff)
+    projects.restore_project(session=db, project=projs[2], user=staff)
+    followups.restore_followup(session=db, followup=fus[5], user=staff)
+    enterprises.delete_enterprise(session=db, enterprise=ents[5], user=staff)
+    projects.delete_project(session=db, project=projs[9], user=staff)
+    followups.delete_followup(session=db, followup=fus[8], user=staff)
+    gone_ent = enterprises.create_enterprise(session=db, user=staff, data={"name": "光b电"})
+    gone_proj = projects.create_project(session=db, user=staff, data={"name": "电A长"})
+    kept = projects.create_project(session=db, user=staff, data={
+        "name": "aB", "introducer": "%光", "enterprise_id": ents[6].id})
+    _assert_like_brute_force(db, ["光b", "b电", "电a", "A长"])
+    db.delete(db.get(Enterprise, gone_ent.id))
+    for change in db.exec(select(StageChange).where(StageChange.project_id == gone_proj.id)):
+        db.delete(change)
+    db.flush()
+    db.delete(db.get(Project, gone_proj.id))
+    db.delete(db.get(FollowUp, fus[9].id))
+    db.commit()
+    assert kept.id in _ids(db, ProjectFilters(q="Ab"))
+    _assert_like_brute_force(db, SHORT)
+    _assert_side_tables_hold_the_rows(db)
+
+
+def _pieces(*texts) -> set[str]:
+    """What <table>_short_pg holds for a row: the characters and neighbouring pairs
+    of each lower()ed column (PostgreSQL's lower and Python's agree on ALPHABET)."""
+    out: set[str] = set()
+    for value in texts:
+        value = (value or "").lower()
+        out.update(value)
+        out.update(value[i:i + 2] for i in range(len(value) - 1))
+    return out
+
+
+def _assert_side_tables_hold_the_rows(db) -> None:
+    """PostgreSQL: one row in <table>_short_pg per row of the table (deleted or not),
+    its keys distinct and exactly the pieces of the stored columns."""
+    conn = db.connection()
+    if conn.dialect.name != "postgresql":
+        return
+    for table, columns in search.SEARCH_COLUMNS.items():
+        stored = dict(conn.execute(text(f"select id, keys from {table}_short_pg")).all())
+        assert all(len(keys) == len(set(keys)) for keys in stored.values()), table
+        rows = conn.execute(text(f"select id, {', '.join(columns)} from {table}")).all()
+        assert {i: set(keys) for i, keys in stored.items()} == {
+            r[0]: _pieces(*r[1:]) for r in rows}, table
 
 
 def test_start_end_introducer_enterprise_and_deleted(db, staff):
@@ -147,7 +210,7 @@ def test_short_keywords_use_the_short_index(db):
     looks matches up by id instead of scanning projects (the plan says so)."""
     engine = get_engine()
     if engine.dialect.name != "sqlite":
-        pytest.skip("SQLite only: PostgreSQL has no short-keyword index")
+        pytest.skip("SQLite's index; PostgreSQL: test_short_keywords_use_the_pg_side_tables")
     with engine.connect() as conn:
         names = {r[0] for r in conn.execute(text(
             "select name from sqlite_master where type in ('table', 'trigger')"))}
@@ -165,6 +228,37 @@ def test_short_keywords_use_the_short_index(db):
     assert "LIKE" in str(blank.compile(engine))
 
 
+def test_short_keywords_use_the_pg_side_tables(db):
+    """PostgreSQL answers 1–2 characters from <table>_short_pg through its GIN index
+    (3+ characters: LIKE for pg_trgm), the project list its enterprise's too."""
+    engine = get_engine()
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite has test_short_keywords_use_the_short_index")
+    with engine.connect() as conn:
+        tables = set(inspect(conn).get_table_names())
+        triggers = {r[0] for r in conn.execute(text(
+            "select tgname from pg_trigger where not tgisinternal"))}
+        for table in search.SEARCH_COLUMNS:
+            assert f"{table}_short_pg" in tables
+            assert {f"{table}_short_pg_ai", f"{table}_short_pg_au"} <= triggers
+        for q in ("光电", "光", "Ab", "光电科技", "ABC"):
+            sql = str(ProjectFilters(q=q).select().compile(
+                engine, compile_kwargs={"literal_binds": True}))
+            for table in ("project", "enterprise"):
+                assert (f"{table}_short_pg.keys @>" in sql) == (len(q) < 3), (q, sql)
+            assert ("LIKE" in sql) == (len(q) >= 3), q
+        # a few rows: only a planner kept off scans shows that the index fits the condition
+        conn.execute(text("SET LOCAL enable_seqscan = off"))
+        for model in (Enterprise, Project, FollowUp):
+            stmt = select(model.id).where(search.matches(model, "光电"))
+            sql = str(stmt.compile(engine, compile_kwargs={"literal_binds": True}))
+            plan = "\n".join(r[0] for r in conn.execute(text("EXPLAIN " + sql)))
+            assert f"ix_{model.__tablename__}_short_keys_pg" in plan, plan
+    # bound, not inlined: one compiled statement for every short keyword
+    compiled = select(Enterprise.id).where(search.matches(Enterprise, "光电")).compile(engine)
+    assert "光电" not in str(compiled) and ["光电"] in compiled.params.values()
+
+
 def test_short_keys_pieces():
     end = searchkeys.SHORT_END
     assert searchkeys.short_keys("光电", None, "Ab") == (
@@ -174,18 +268,22 @@ def test_short_keys_pieces():
     assert searchkeys.short_keys("x" + end + "y") == searchkeys.short_keys("xy")
 
 
-def test_migration_0006_downgrades_and_upgrades(app, db, staff):
+def test_short_index_migrations_downgrade_and_upgrade(app, db, staff):
+    """0009 (PostgreSQL) and 0006 (SQLite) drop their tables on the way down and fill
+    them from the existing rows on the way up."""
     ent = enterprises.create_enterprise(session=db, user=staff, data={"name": "长春光电"})
     db.close()
     cfg = alembic_config(app.config["DATABASE_URL"])
     engine = get_engine(app)
 
     def short_tables() -> set[str]:
-        if engine.dialect.name != "sqlite":
-            return set()
         with engine.connect() as conn:
+            if engine.dialect.name == "sqlite":
+                return {r[0] for r in conn.execute(text(
+                    "select name from sqlite_master where name like '%_short%'"))}
             return {r[0] for r in conn.execute(text(
-                "select name from sqlite_master where name like '%_short%'"))}
+                "select tablename from pg_tables where tablename ~ '_short_pg$' union all "
+                "select proname from pg_proc where proname ~ '^search_short_keys_pg$|_short_pg_'"))}
 
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
@@ -196,5 +294,8 @@ def test_migration_0006_downgrades_and_upgrades(app, db, staff):
         command.upgrade(cfg, "head")
     if engine.dialect.name == "sqlite":
         assert len(short_tables()) >= 3 * 4  # tables, their shadow tables, triggers
+    else:  # three tables, their trigger functions, the key function
+        assert len(short_tables()) == 3 * 2 + 1, short_tables()
     found = _ids(db, EnterpriseFilters(q="光电"))  # filled from the existing rows
     assert ent.id in found and found == _expected(db, "光电")[1]
+    _assert_side_tables_hold_the_rows(db)
