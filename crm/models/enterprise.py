@@ -58,6 +58,8 @@ class Enterprise(EnterpriseBase, RecordMixin, table=True):
         Index("ix_enterprise_segment_live", "chain_segment", "deleted_at", "updated_at"),
         Index("ix_enterprise_kind_live", "kind", "deleted_at", "updated_at"),
         Index("ix_enterprise_key_live", "is_key_target", "deleted_at", "updated_at"),
+        Index("ix_enterprise_segment_key_live", "chain_segment", "is_key_target", "deleted_at",
+              "updated_at"),  # 0010
         Index("ix_enterprise_jizhe_live", "jizhe", "deleted_at", "updated_at"),
         Index("ix_enterprise_owner_live", "owner_id", "deleted_at", "updated_at"),
     )
