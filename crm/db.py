@@ -13,6 +13,10 @@ from sqlmodel import Session, create_engine
 from crm import searchkeys
 
 SQLITE_BUSY_TIMEOUT_MS = 15000
+# Pages are read from a memory map of the file, not copied in by a read() each: list
+# pages at 100k enterprises / 300k follow-ups take 10–25 % less CPU (bench/README.md).
+# Address space only; the operating system's page cache holds the data either way.
+SQLITE_MMAP_BYTES = 1 << 30
 
 
 def make_engine(url: str) -> Engine:
@@ -40,6 +44,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
     cur.close()
     # the short-keyword index's triggers compute their text in Python (migration 0006)
     searchkeys.register_sqlite_functions(dbapi_conn)
