@@ -159,3 +159,24 @@ def test_list_rows_link_to_their_records(staff_client, records):
         for href, name in links.items():
             assert f'href="{href}"' in html, (page, href)
             assert name in staff_client.get(href).get_data(as_text=True), href
+
+
+def _row(html: str, record_id: int) -> str:
+    start = html.index(f'<tr data-id="{record_id}">')
+    return html[start:html.index("</tr>", start)]
+
+
+def test_lists_show_related_names(staff_client, records, make_followup):
+    """Lists read only the names of related records (views_common.names_by_id): the
+    enterprise beside a project, the project beside a follow-up, on every list."""
+    e, big = records["ent"], records["big"]
+    on_ent = make_followup(staff_client.user, enterprise_id=e.id, summary="拜访企业总部")
+    get = lambda url: staff_client.get(url).get_data(as_text=True)  # noqa: E731
+    assert e.name in _row(get("/projects"), big.id)
+    assert e.name in _row(get("/followups"), on_ent.id)
+    assert big.name in _row(get("/followups"), records["follow"].id)
+    assert e.name in _row(get("/case-by-case"), big.id)  # 12亿: 一事一议
+    assert f"{e.name}</div>" in get("/projects/board")
+    assert f'<span class="small text-muted">· {big.name}</span>' in get("/")  # my overdue
+    timeline_link = f' · <a href="/projects/{big.id}">{big.name}</a>'
+    assert timeline_link in get(f"/enterprises/{e.id}")  # its follow-ups' timeline
