@@ -49,7 +49,7 @@ def app_config(url: str) -> dict:
 
 # --- the server process --------------------------------------------------------------
 
-def serve(url: str, port: int, threads: int) -> None:
+def serve(url: str, port: int, threads: int, workers: int | None) -> None:
     from crm import create_app, server
 
     app = create_app(app_config(url))
@@ -59,7 +59,8 @@ def serve(url: str, port: int, threads: int) -> None:
         return "ok"
 
     # as `zhaoshang serve` runs it (crm/server.py: waitress, garbage-collector settings)
-    server.run(app, host="127.0.0.1", port=port, threads=threads, ident="bench", _quiet=True)
+    server.run(app, host="127.0.0.1", port=port, threads=threads,
+               workers=server.worker_count(workers), ident="bench", _quiet=True)
 
 
 # --- the cases ---------------------------------------------------------------------
@@ -225,6 +226,16 @@ def measure(port: int, cookie: str, token: str, path: str, clients: int, request
             "rps": round(len(times) / wall, 1)}
 
 
+def worker_args(args) -> list[str]:
+    return [] if args.workers is None else ["--workers", str(args.workers)]
+
+
+def served_workers(args) -> int:
+    from crm import server
+
+    return server.worker_count(args.workers)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -289,7 +300,7 @@ def run(args) -> dict:
         all_cases = [c for c in all_cases if c[2] == BARE or re.search(args.only, c[2] + c[1])]
     port = free_port()
     proc = subprocess.Popen([sys.executable, __file__, "--serve", str(port), "--url", url,
-                             "--threads", str(args.threads)])
+                             "--threads", str(args.threads), *worker_args(args)])
     try:
         wait_for(port, proc)
         cookie = login(port, args.user, args.password)
@@ -309,6 +320,7 @@ def run(args) -> dict:
             r["ratio_p50_to_bare"] = round(r["p50_ms"] / base, 1)
     return {"label": args.label, "data": size, "machine": machine(),
             "clients": args.clients, "requests": args.requests, "server_threads": args.threads,
+            "server_workers": served_workers(args),
             "bare_p50_ms": base, "rows": rows,
             "at": time.strftime("%Y-%m-%d %H:%M:%S")}
 
@@ -324,7 +336,8 @@ def _print_row(r: dict) -> None:
 
 def markdown(result: dict) -> str:
     lines = [f"p50/p95 in ms, {result['clients']} concurrent clients, {result['requests']} "
-             f"requests per row, waitress threads={result['server_threads']}; "
+             f"requests per row, waitress processes={result.get('server_workers', 1)} × "
+             f"threads={result['server_threads']}; "
              f"bare Flask route p50 = {result['bare_p50_ms']} ms.", "",
              "| area | case | p50 ms | p95 ms | p50 ÷ bare | req/s |",
              "|---|---|---:|---:|---:|---:|"]
@@ -409,6 +422,8 @@ def main(argv=None) -> int:
     p.add_argument("--requests", type=int, default=100, help="per case, over all clients")
     p.add_argument("--warmup", type=int, default=4)
     p.add_argument("--threads", type=int, default=8, help="waitress threads (as zhaoshang serve)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="waitress processes (default as zhaoshang serve: one per core)")
     p.add_argument("--user", default="bench")
     p.add_argument("--password", default=os.environ.get("ZHAOSHANG_BENCH_PASSWORD",
                                                         "Bench-Passw0rd!"))
@@ -421,7 +436,7 @@ def main(argv=None) -> int:
     p.add_argument("--backend", default=None, help="for --compare: sqlite or postgresql")
     args = p.parse_args(argv)
     if args.serve:
-        serve(database_url(args), args.serve, args.threads)
+        serve(database_url(args), args.serve, args.threads, args.workers)
         return 0
     if args.compare:
         backend = args.backend or ("postgresql" if "postgres" in database_url(args) else "sqlite")

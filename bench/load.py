@@ -209,7 +209,9 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--readers", type=int, default=6)
     ap.add_argument("--writers", type=int, default=4)
-    ap.add_argument("--threads", type=int, default=8, help="waitress worker threads")
+    ap.add_argument("--threads", type=int, default=8, help="waitress threads per process")
+    ap.add_argument("--workers", type=int, default=None,
+                    help="waitress processes (default as zhaoshang serve: one per core)")
     args = ap.parse_args()
 
     instance = Path(tempfile.mkdtemp(prefix="zhaoshang-load-"))
@@ -224,7 +226,8 @@ def main() -> int:
     log = log_path.open("wb")
     server = subprocess.Popen(
         [sys.executable, "-c", "from crm.cli import main; main()", "serve", "--host",
-         "127.0.0.1", "--port", str(port), "--threads", str(args.threads)],
+         "127.0.0.1", "--port", str(port), "--threads", str(args.threads),
+         *([] if args.workers is None else ["--workers", str(args.workers)])],
         env={**os.environ, **env}, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.time() + 30

@@ -54,15 +54,19 @@ def demo_command() -> None:
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(min=1),
+              help="每个进程的线程数")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="waitress 进程数；默认每个 CPU 核一个（Windows 上为 1）")
 @with_appcontext
-def serve_command(host: str, port: int, threads: int) -> None:
+def serve_command(host: str, port: int, threads: int, workers: int | None) -> None:
     """用生产级 WSGI 服务器（waitress）启动。"""
     from crm import server
 
-    click.echo(f"招商通已启动：http://{host}:{port}/")
+    workers = server.worker_count(workers)
+    click.echo(f"招商通已启动：http://{host}:{port}/（{workers} 个进程）")
     server.run(current_app._get_current_object(), host=host, port=port, threads=threads,
-               ident="zhaoshang")
+               workers=workers, ident="zhaoshang")
 
 
 @user_cli.command("create")
