@@ -62,7 +62,8 @@ def run(app: Flask, *, host: str, port: int, threads: int, workers: int = 1,
     if worker_count(workers) == 1:
         serve(app, host=host, port=port, threads=threads, **options)
         return
-    listener = socket.create_server((host, port), backlog=1024)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.create_server((host, port), family=family, backlog=1024)
     options.pop("_quiet", None)  # only serve() prints; workers run their server directly
     Workers(app, listener, workers, threads=threads, options=options).run()
 

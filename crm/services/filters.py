@@ -309,7 +309,7 @@ def paginate(session: Session, stmt, *, page: int, per_page: int,
     and few matches are read by id (FEW_KEYWORD_MATCHES)."""
     offset = (page - 1) * per_page
     if searched:
-        total = _count(session, stmt, count_cap)
+        total = _count(session, stmt, count_cap, searched=True)
         capped = bool(count_cap) and total > count_cap
         if total <= FEW_KEYWORD_MATCHES:
             stmt = _read_by_id(stmt)
@@ -327,8 +327,12 @@ def paginate(session: Session, stmt, *, page: int, per_page: int,
                 per_page=per_page, capped=capped)
 
 
-def _count(session: Session, stmt, count_cap: int | None) -> int:
+def _count(session: Session, stmt, count_cap: int | None, searched: bool = False) -> int:
     """Rows of ``stmt``, at most ``count_cap`` + 1."""
+    if searched and count_cap and session.get_bind().dialect.name == "sqlite":
+        from_index = search.capped_count_from_index(stmt, count_cap)
+        if from_index is not None:
+            return session.execute(from_index).scalar_one()
     # one narrow column: a capped count then reads an index, not up to count_cap rows
     counted = stmt.order_by(None).with_only_columns(literal_column("1"),
                                                     maintain_column_froms=True)

