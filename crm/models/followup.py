@@ -35,6 +35,7 @@ class FollowUp(FollowUpBase, RecordMixin, table=True):
     __table_args__ = (
         Index("ix_followup_live_date", "deleted_at", "date", "done", "next_due"),
         Index("ix_followup_live_open_date", "deleted_at", "done", "date", "next_due"),  # 0010
+        Index("ix_followup_live_open_due", "deleted_at", "done", "next_due"),  # 0012
         Index("ix_followup_project_live", "project_id", "deleted_at", "date"),
         Index("ix_followup_enterprise_live", "enterprise_id", "deleted_at", "date"),
         Index("ix_followup_user_live", "user_id", "deleted_at", "date"),
