@@ -2,8 +2,8 @@
 
 One waitress process runs Python on one core at a time (the interpreter lock), so with
 ``workers`` > 1 the built app is forked into that many waitress processes sharing one
-listening socket. Measured on 2 cores with 4 kept-alive clients: project list p95
-81–90 → 39 ms, twice the requests per second (bench/README.md, fourth pass).
+listening socket. Measured on 2 cores with 4 kept-alive clients: list pages p95
+58–86 → 21–49 ms, twice the requests per second (bench/README.md, fourth pass).
 """
 
 from __future__ import annotations

@@ -8,7 +8,6 @@ import http.client
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,7 +19,7 @@ from urllib.parse import urlencode
 import pytest
 
 from crm import server
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, free_port
 
 
 def test_tune_gc_freezes_start_up_and_raises_the_threshold():
@@ -35,9 +34,7 @@ def test_tune_gc_freezes_start_up_and_raises_the_threshold():
 
 
 def test_zhaoshang_serve_answers(app):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     env = {**os.environ, "ZHAOSHANG_DATABASE_URL": app.config["DATABASE_URL"],
            "ZHAOSHANG_INSTANCE_PATH": app.config["INSTANCE_PATH"],
            "ZHAOSHANG_SECRET_KEY": "test-secret"}
@@ -134,7 +131,7 @@ def _wait(condition, what: str, timeout: float = 30):
                     reason="reads worker processes and their sockets from Linux's /proc")
 def test_workers_share_the_load_and_the_login_and_stop_together(app, make_user):
     user = make_user("staff")
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "ZHAOSHANG_DATABASE_URL": app.config["DATABASE_URL"],
            "ZHAOSHANG_INSTANCE_PATH": app.config["INSTANCE_PATH"]}
     env.pop("ZHAOSHANG_SECRET_KEY", None)  # the key the instance keeps: every worker's
@@ -192,9 +189,3 @@ def _answers(port: int) -> bool:
             return r.status == 200
     except OSError:
         return False
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
