@@ -157,7 +157,9 @@ def _fts_condition(element: _Matches):
         # at 30k projects. The target's index drives a join on the key's index;
         # UNION ALL, as IN ignores duplicates (光电: 4.8 → 3.6 ms over UNION).
         key, target = element.through
-        other = element.model.__table__.alias()  # not correlated with the outer query
+        # not correlated with the outer query; two columns, not a proxy of every
+        # column of the table (0.4 ms a request)
+        other = table(element.model.__tablename__, column("id"), column(key.key)).alias()
         target_fts, target_match = _fts_index(target, element.q)
         hits = hits.union_all(select(other.c.id).select_from(target_fts.join(
             other, other.c[key.key] == target_fts.c.rowid)).where(target_match))
