@@ -150,15 +150,11 @@ class Workers:
 
     def _reap(self) -> None:
         try:
-            pid, status = os.wait()
-        except ChildProcessError:
+            pid, status = os.wait()  # every child is a worker; a signal does not interrupt
+        except ChildProcessError:  # none left, though some were thought running
             self.pids.clear()
             return
-        except InterruptedError:
-            return
-        slot, started = self.pids.pop(pid, (None, 0.0))
-        if slot is None:
-            return
+        slot, started = self.pids.pop(pid)
         self.loads[slot] = GONE
         if self.stopping:
             return

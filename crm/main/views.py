@@ -40,7 +40,7 @@ def index():
         "main/index.html",
         stages=dashboard.stage_counts(session, city),
         overdue=overdue,
-        overdue_projects=names_by_id(session, Project, [f.project_id for f in overdue]),
+        overdue_project_names=names_by_id(session, Project, [f.project_id for f in overdue]),
         cases=dashboard.pending_cases(session),
         jizhe=dashboard.jizhe_totals(session),
         line=settings_service.case_by_case_line_wan(session),

@@ -362,17 +362,31 @@ def paginate(session: Session, stmt, *, page: int, per_page: int,
 def _count(session: Session, stmt, count_cap: int | None, searched: bool = False) -> int:
     """Rows of ``stmt``, at most ``count_cap`` + 1."""
     if searched and count_cap and session.get_bind().dialect.name == "sqlite":
-        from_index = search.capped_count_from_index(stmt, count_cap)
+        from_index = keyword_index_count_statement(stmt, count_cap)
         if from_index is not None:
-            return session.execute(from_index).scalar_one()
+            return session.exec(from_index).one()
     return session.exec(count_statement(stmt, count_cap)).one()
 
 
 def count_statement(stmt, count_cap: int | None = None):
     """SELECT count(*) of ``stmt``'s rows, at most ``count_cap`` + 1."""
+    return _count_of(_one_column(stmt), count_cap)
+
+
+def keyword_index_count_statement(stmt, count_cap: int):
+    """SQLite: the same count, read in the order of the keyword's index
+    (search.rows_from_keyword_index); None where that does not apply."""
+    rows = search.rows_from_keyword_index(_one_column(stmt))
+    return None if rows is None else _count_of(rows, count_cap)
+
+
+def _one_column(stmt):
     # one narrow column: a capped count then reads an index, not up to count_cap rows
-    counted = stmt.order_by(None).with_only_columns(literal_column("1"),
-                                                    maintain_column_froms=True)
+    return stmt.order_by(None).with_only_columns(literal_column("1"),
+                                                 maintain_column_froms=True)
+
+
+def _count_of(rows, count_cap: int | None):
     if count_cap:
-        counted = counted.limit(count_cap + 1)
-    return select(func.count()).select_from(counted.subquery())
+        rows = rows.limit(count_cap + 1)
+    return select(func.count()).select_from(rows.subquery())

@@ -1,6 +1,7 @@
 """A capped keyword count on SQLite reads the keyword's index and stops at the cap
-(search.capped_count_from_index): the same count as the plain capped count, under and
-over the cap, with the list's other filters and in the recycle bin."""
+(filters.keyword_index_count_statement, search.rows_from_keyword_index): the same
+count as the plain capped count, under and over the cap, with the list's other
+filters and in the recycle bin."""
 
 from __future__ import annotations
 
@@ -9,8 +10,14 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy.dialects import sqlite
 
-from crm.services import enterprises, followups, projects, search
-from crm.services.filters import EnterpriseFilters, FollowUpFilters, ProjectFilters, _count
+from crm.services import enterprises, followups, projects
+from crm.services.filters import (
+    EnterpriseFilters,
+    FollowUpFilters,
+    ProjectFilters,
+    _count,
+    keyword_index_count_statement,
+)
 
 
 @pytest.fixture
@@ -44,10 +51,10 @@ CASES = [FollowUpFilters(q="用地指标"), FollowUpFilters(q="用地指标", ci
 def test_the_count_from_the_index_is_the_capped_count(db, rows, flt, cap):
     _only_sqlite(db)
     stmt = flt.select()
-    from_index = search.capped_count_from_index(stmt, cap)
+    from_index = keyword_index_count_statement(stmt, cap)
     assert from_index is not None
     plain = _count(db, stmt, cap)  # not searched: the plain capped count
-    assert db.execute(from_index).scalar_one() == plain == _count(db, stmt, cap, searched=True)
+    assert db.exec(from_index).one() == plain == _count(db, stmt, cap, searched=True)
 
 
 def test_the_plain_count_is_what_the_rows_are(db, rows):
@@ -58,7 +65,7 @@ def test_the_plain_count_is_what_the_rows_are(db, rows):
 
 def test_the_count_reads_the_keyword_index_first(db, rows):
     _only_sqlite(db)
-    counted = search.capped_count_from_index(FollowUpFilters(q="用地指标").select(), 10)
+    counted = keyword_index_count_statement(FollowUpFilters(q="用地指标").select(), 10)
     sql = str(counted.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
     plan = [r[3] for r in db.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + sql)]
     steps = [p for p in plan if p.startswith(("SCAN", "SEARCH"))]
@@ -70,4 +77,4 @@ def test_the_count_reads_the_keyword_index_first(db, rows):
                                  EnterpriseFilters(q="")], ids=repr)
 def test_not_for_lists_without_a_keyword_of_their_own(flt):
     # no keyword; a project keyword also searches enterprise names (two indexes)
-    assert search.capped_count_from_index(flt.select(), 10) is None
+    assert keyword_index_count_statement(flt.select(), 10) is None
