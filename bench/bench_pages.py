@@ -400,6 +400,7 @@ def run_queries(args) -> dict:
                 # as the pages call it (views_common.page_of): follow-ups count to the cap
                 page = filters.paginate(
                     session, f.select(), page=f.page, per_page=50, searched=bool(f.q),
+                    default_order=not f.sort,
                     count_cap=app.config["LIST_COUNT_CAP"] if parts.path == "/followups"
                     else None)
                 times.append(time.perf_counter() - t)

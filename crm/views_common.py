@@ -20,13 +20,14 @@ from crm.services.filters import Page, paginate
 
 # --- lists -------------------------------------------------------------------
 
-def page_of(session: Session, filters, stmt=None, *, capped: bool = False) -> Page:
+def page_of(session: Session, filters, stmt=None, *, capped: bool = False,
+            default_order: bool = True) -> Page:
     """One page of a filtered list, the page size (and for long lists the count cap)
-    from config."""
+    from config. ``default_order=False``: ``stmt`` reorders the list (see paginate)."""
     return paginate(session, stmt if stmt is not None else filters.select(),
                     page=filters.page, per_page=current_app.config["PAGE_SIZE"],
                     count_cap=current_app.config["LIST_COUNT_CAP"] if capped else None,
-                    searched=bool(filters.q))
+                    searched=bool(filters.q), default_order=default_order and not filters.sort)
 
 
 def by_id(session: Session, model, ids) -> dict:

@@ -249,7 +249,7 @@ def list_view(kind: Kind):
         page = query_int("page", 1, 1, MAX_INT // MAX_PER_PAGE)
         flt = kind.filters.from_args(request.args)
         result = filters.paginate(session, flt.select(), page=page, per_page=per_page,
-                                  searched=bool(flt.q))
+                                  searched=bool(flt.q), default_order=not flt.sort)
         return jsonify({"items": serialize_many(session, result.items), "total": result.total,
                         "page": page, "per_page": per_page})
     return view

@@ -61,7 +61,8 @@ def docket():
     if not filters.sort:
         stmt = stmt.order_by(None).order_by(Project.planned_investment_wan.desc(),
                                             Project.id.desc())
-    page = page_of(session, filters, stmt)
+    # its order, planned investment, is not the project list's (no index walks it)
+    page = page_of(session, filters, stmt, default_order=False)
     users = all_users(session)
     opts = filter_options(session, users)
     args = filters.to_args() | ({"case_status": status} if status else {})

@@ -32,6 +32,11 @@ so word tokenizers do not help; both backends index character trigrams instead
   ``id IN (SELECT id FROM <table>_short_pg WHERE keys @> ARRAY[q])``: 1–95 ms.
   A side table, as arrays in the main rows slowed every other search.
 
+On SQLite a keyword made of Chinese characters alone (case_free) can also be tested
+on each row as a list is walked in its order (``instr``, tested_each_row): a frequent
+keyword then fills a page after a few hundred rows instead of first listing every
+match from the index (filters.paginate decides which is cheaper).
+
 Anything that rebuilds one of these tables on SQLite (an Alembic batch
 operation) drops its triggers: such a migration must recreate them
 (tests/perf/test_search.py notices when it does not).
@@ -66,6 +71,9 @@ SEARCH_COLUMNS: dict[str, tuple[str, ...]] = {
     "followup": ("summary", "next_step", "participants"),
 }
 MIN_TRIGRAM_CHARS = 3  # a trigram index can look up only keywords this long
+# CJK Unified Ideographs and Extension A: characters with no letter case, and no
+# character of any script folds (changes case) onto one of them.
+HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF))
 
 
 def matches(model, q: str, *, through=None) -> ColumnElement[bool]:
@@ -85,6 +93,15 @@ def like_pattern(q: str, *, fold_case: bool = True) -> str:
     return f"%{escaped}%"
 
 
+def case_free(q: str) -> bool:
+    """Whether ``q`` is made of Chinese (Han) characters only. The FTS indexes fold
+    case (the trigram tables Unicode-wide, e.g. ＬＥＤ = ｌｅｄ; the short tables
+    ASCII), which no plain substring test does; for such a keyword folding changes
+    nothing on either side, so ``instr`` per row finds exactly the rows the index
+    finds."""
+    return q != "" and all(any(lo <= ord(c) <= hi for lo, hi in HAN_RANGES) for c in q)
+
+
 def fts_phrase(q: str) -> str:
     """``q`` as one FTS5 phrase: a substring match under the trigram tokenizer."""
     return '"' + q.replace('"', '""') + '"'
@@ -102,10 +119,13 @@ class _Matches(ColumnElement):
                            ("default", InternalTraversal.dp_clauseelement)]
     _is_implicitly_boolean = True  # a condition: never rendered as "(…) = 1" on SQLite
 
-    def __init__(self, model, q: str, through=None):
+    def __init__(self, model, q: str, through=None, *, each_row: bool = False):
         self.model, self.q, self.through = model, q, through
-        self.sqlite = (_fts_condition(self) if _indexed(q)
-                       else _like_condition(self, fold_case=False))
+        if each_row:  # tested_each_row: only for case_free keywords
+            self.sqlite = _each_row_condition(self)
+        else:
+            self.sqlite = (_fts_condition(self) if _indexed(q)
+                           else _like_condition(self, fold_case=False))
         self.default = (_short_pg_condition(self) if _short_pg(q)
                         else _like_condition(self))
 
@@ -127,6 +147,36 @@ def _like_condition(element: _Matches, *, fold_case: bool = True):
     key, target = element.through
     return or_(own, key.in_(select(target.id).where(
         _like_any(target, element.q, fold_case=fold_case))))
+
+
+def _instr_any(model, q: str):
+    columns = [getattr(model, c) for c in SEARCH_COLUMNS[model.__tablename__]]
+    return or_(*[func.instr(c, bindparam(None, q, type_=String, unique=True)) > 0
+                 for c in columns])
+
+
+def _each_row_condition(element: _Matches):
+    own = _instr_any(element.model, element.q)
+    if element.through is None:
+        return own
+    key, target = element.through  # the row's target looked up by its key
+    return or_(own, select(target.id).where(target.id == key,
+                                            _instr_any(target, element.q)).exists())
+
+
+def tested_each_row(stmt):
+    """SQLite: ``stmt`` with its keyword tested on each row (``instr``) rather than
+    looked up as an id list in the index; None unless every keyword is case_free.
+
+    Walking a list in its order this way costs about 1.5 µs a row, so it suits a
+    frequent keyword: 用地指标 (39k of 300k follow-ups) fills a first page after
+    about 400 rows, 0.6 ms, where listing its ids takes 5 ms. A rare one would
+    walk the whole list (filters.paginate weighs the two)."""
+    found = [e for e in iterate(stmt) if isinstance(e, _Matches)]
+    if not found or not all(case_free(e.q) for e in found):
+        return None
+    return replacement_traverse(stmt, {}, lambda e: _Matches(
+        e.model, e.q, e.through, each_row=True) if isinstance(e, _Matches) else None)
 
 
 def _indexed(q: str) -> bool:
@@ -176,13 +226,28 @@ def rows_from_keyword_index(rows):
     follow-ups for 用地指标. Read this way, a capped count stops at the cap:
     11.7 → 5.8 ms at 300k follow-ups."""
     found = [e for e in iterate(rows) if isinstance(e, _Matches)]
-    if len(found) != 1 or found[0].through is not None or not _indexed(found[0].q):
+    if len(found) != 1 or not _in_one_index(found[0]):
         return None
     keyword = found[0]
     fts, match = _fts_index(keyword.model, keyword.q)
     others = replacement_traverse(rows, {}, lambda e: true() if e is keyword else None)
     row_passes = others.where(keyword.model.id == fts.c.rowid).exists()
     return select(literal_column("1")).select_from(fts).where(match, row_passes)
+
+
+def index_hits(condition):
+    """SQLite: the entries of the keyword's FTS index that match ``condition`` (a
+    matches() condition), read without a row of the table; deleted rows stay in
+    the index. None where ``condition`` is not such a keyword, or is one also
+    searched through another table or one the index cannot answer."""
+    if not isinstance(condition, _Matches) or not _in_one_index(condition):
+        return None
+    fts, match = _fts_index(condition.model, condition.q)
+    return select(literal_column("1")).select_from(fts).where(match)
+
+
+def _in_one_index(keyword: _Matches) -> bool:
+    return keyword.through is None and _indexed(keyword.q)
 
 
 def _short_pg(q: str) -> bool:

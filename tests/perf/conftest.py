@@ -15,12 +15,18 @@ from crm.services import enterprises, followups, projects
 @contextmanager
 def counting_queries(app):
     """Yields a list that collects every statement sent on the app's engine."""
+    with statements_sent(get_engine(app)) as statements:
+        yield statements
+
+
+@contextmanager
+def statements_sent(engine):
+    """Yields a list that collects every statement sent on ``engine``."""
     statements: list[str] = []
 
     def count(_conn, _cursor, statement, _params, _context, _executemany):
         statements.append(statement)
 
-    engine = get_engine(app)
     event.listen(engine, "before_cursor_execute", count)
     try:
         yield statements
