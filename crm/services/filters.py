@@ -27,12 +27,12 @@ from crm.services import search
 # 100k enterprises, however few match). Walking wins for frequent keywords: it stops
 # after a page, while reading by id reads every match (39k follow-ups: 240 ms).
 FEW_KEYWORD_MATCHES = 500
-# SQLite, a list in its default order (which an index serves for every filter): a
-# case-free keyword (search.tested_each_row) is tested on each row as the list is
-# walked, at about 1.5 µs a row, when the page is expected within this many rows
-# (the page's last row × the table's rows ÷ the matches). Listing a keyword's ids
-# from its index costs about 0.13 µs a match (用地指标, 39k follow-ups: 5 ms), and
-# capped counts hide how many there are; the budget bounds what a wrong guess costs.
+# A list in its default order (which an index serves for every filter): a case-free
+# keyword (search.tested_each_row) is tested on each row as the list is walked, at
+# about 1.5 µs a row on SQLite, when the page is expected within this many rows (the
+# page's last row × the table's rows ÷ the matches). Listing a keyword's ids from its
+# index costs about 0.13 µs a match (用地指标, 39k follow-ups: 5 ms), and capped
+# counts hide how many there are; the budget bounds what a wrong guess costs.
 WALK_ROWS_BUDGET = 2000
 
 TRUE_VALUES = {"1", "true", "yes", "on", "是"}
@@ -375,8 +375,8 @@ def paginate(session: Session, stmt, *, page: int, per_page: int,
 def _walked_if_cheap(session: Session, stmt, matches: int, rows_needed: int):
     """``stmt`` with its keyword tested on each row (search.tested_each_row) if walking
     the list to the page's last row (``rows_needed``) is expected within
-    WALK_ROWS_BUDGET rows; else ``stmt`` (and always on other databases)."""
-    walked = search.tested_each_row(stmt) if session.get_bind().dialect.name == "sqlite" else None
+    WALK_ROWS_BUDGET rows; else ``stmt``."""
+    walked = search.tested_each_row(stmt)
     if walked is None:
         return stmt
     rows = session.exec(select(func.max(_model_of(stmt).id))).one() or 0  # ≥ the live rows
@@ -389,27 +389,44 @@ def _model_of(stmt):
 
 def _count(session: Session, stmt, count_cap: int | None, searched: bool = False) -> int:
     """Rows of ``stmt``, at most ``count_cap`` + 1."""
+    if searched:
+        from_index = _count_from_keyword_index(session, stmt, count_cap)
+        if from_index is not None:
+            return from_index
     if searched and count_cap and session.get_bind().dialect.name == "sqlite":
-        if _index_holds_over_cap(session, stmt, count_cap):
-            return count_cap + 1
         from_index = keyword_index_count_statement(stmt, count_cap)
         if from_index is not None:
             return session.exec(from_index).one()
     return session.exec(count_statement(stmt, count_cap)).one()
 
 
-def _index_holds_over_cap(session: Session, stmt, count_cap: int) -> bool:
-    """SQLite, a live list narrowed by its keyword alone: whether the keyword's index
-    holds more than ``count_cap`` + (the table's deleted rows) matches. More than
-    ``count_cap`` live rows match then, known without reading one (the index keeps
-    deleted rows, hence the margin): 用地指标 at 300k follow-ups 6 → 1 ms."""
-    hits = search.index_hits(_keyword_alone(stmt))
+def _count_from_keyword_index(session: Session, stmt, count_cap: int | None) -> int | None:
+    """A live list narrowed by its keyword alone, whose index lists the keyword's rows
+    without reading them (search.index_hits): the index's count less the deleted rows
+    among them; None where that does not apply. With ``count_cap``, the index is read
+    only to ``count_cap`` + the table's deleted rows: more hits than that mean more
+    than ``count_cap`` live ones. Enterprises with 光电 at 100k: PostgreSQL 19 → 5 ms
+    (it no longer scans every live enterprise); 用地指标 capped, SQLite 6 → 1 ms."""
+    hits = search.index_hits(_keyword_alone(stmt), session.get_bind().dialect.name)
     if hits is None:
-        return False
+        return None
     model = _model_of(stmt)
     deleted = session.exec(select(func.count()).where(model.deleted_at.is_not(None))).one()
-    margin = count_cap + deleted
-    return session.exec(_count_of(hits, margin)).one() > margin
+    limit = count_cap + deleted if count_cap else None
+    found = session.exec(_count_of(hits, limit)).one()
+    if limit is not None and found > limit:
+        return count_cap + 1
+    if deleted:
+        found -= _deleted_hits(session, model, hits)
+    return min(found, count_cap + 1) if count_cap else found
+
+
+def _deleted_hits(session: Session, model, hits) -> int:
+    # "id + 0": no index serves it, so the deleted rows (few) are read from the
+    # deleted_at index and each is tested against the hits, on SQLite too (which
+    # otherwise looks every hit up by id: 7,806 for 光电, 4.4 → 0.9 ms)
+    return session.exec(select(func.count()).where(
+        model.deleted_at.is_not(None), (model.id + 0).in_(hits))).one()
 
 
 def _keyword_alone(stmt):

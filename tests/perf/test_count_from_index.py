@@ -1,0 +1,70 @@
+"""A live list narrowed by its keyword alone is counted from the keyword's index
+(filters._count_from_keyword_index): the index's hits less the deleted rows among them,
+and with a cap, over the cap when the hits exceed it by more than the deleted rows.
+The count must equal the rows the list shows, whatever the cap and the deleted rows."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from crm.services import enterprises, followups, projects
+from crm.services.filters import EnterpriseFilters, FollowUpFilters, ProjectFilters, _count
+from tests.perf.conftest import statements_sent
+
+
+@pytest.fixture
+def rows(db, staff):
+    """9 enterprises named 晶澜 (3 of them deleted), 3 named 岱岳; a follow-up each,
+    用地 in 8 of them (2 deleted). (The reference data holds enterprises too.)"""
+    for i in range(12):
+        ent = enterprises.create_enterprise(session=db, user=staff, data={
+            "name": f"长春晶澜{i}有限公司" if i < 9 else f"白山岱岳{i}有限公司"})
+        proj = projects.create_project(session=db, user=staff, data={
+            "name": f"项目{i}", "enterprise_id": ent.id})
+        fu = followups.create_followup(session=db, user=staff, data={
+            "project_id": proj.id, "kind": "call", "date": date(2026, 1, 1 + i),
+            "summary": "落实用地指标" if i % 3 else "洽谈"})
+        if i in (0, 4, 8):
+            enterprises.delete_enterprise(session=db, enterprise=ent, user=staff)
+        if i in (1, 5):
+            followups.delete_followup(session=db, followup=fu, user=staff)
+
+
+# 澜 and 晶澜 are short keywords (SQLite's short table, PostgreSQL's side table);
+# 用地指标 is a trigram keyword (SQLite only: PostgreSQL's trigram index is on the table)
+CASES = [EnterpriseFilters(q="晶澜"), EnterpriseFilters(q="澜"), FollowUpFilters(q="用地"),
+         FollowUpFilters(q="用地指标"), EnterpriseFilters(q="岱岳"), EnterpriseFilters(q="光电")]
+
+
+@pytest.mark.parametrize("cap", [None, 1, 5, 6, 7, 8, 100])
+@pytest.mark.parametrize("flt", CASES, ids=repr)
+def test_the_count_is_the_lists_rows(db, rows, flt, cap):
+    stmt = flt.select()
+    shown = len(db.exec(stmt).all())
+    expected = shown if cap is None or shown <= cap else cap + 1
+    assert _count(db, stmt, cap, searched=True) == expected
+
+
+def test_the_counts_are_what_the_fixture_says(db, rows):
+    assert _count(db, EnterpriseFilters(q="晶澜").select(), None, searched=True) == 6
+    assert _count(db, FollowUpFilters(q="用地").select(), None, searched=True) == 6
+
+
+def test_a_short_keyword_is_counted_from_its_index(db, rows):
+    """Neither the list's live rows nor its keyword condition are read: the hits, less
+    the deleted rows among them (the "id + 0" statement)."""
+    with statements_sent(db.get_bind()) as sent:
+        assert _count(db, EnterpriseFilters(q="晶澜").select(), None, searched=True) == 6
+    assert not any("deleted_at IS NULL" in s for s in sent), sent
+    assert any("IS NOT NULL AND enterprise.id +" in s for s in sent), sent
+
+
+@pytest.mark.parametrize("flt", [EnterpriseFilters(q="晶澜", city_code="220100"),
+                                 EnterpriseFilters(q="晶澜", deleted=True),
+                                 ProjectFilters(q="晶澜")], ids=repr)
+def test_not_for_lists_narrowed_by_more_than_the_keyword(db, rows, flt):
+    with statements_sent(db.get_bind()) as sent:
+        _count(db, flt.select(), None, searched=True)
+    assert not any(" + " in s and "IN (" in s for s in sent), sent
