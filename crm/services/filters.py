@@ -393,10 +393,13 @@ def _count(session: Session, stmt, count_cap: int | None, searched: bool = False
         from_index = _count_from_keyword_index(session, stmt, count_cap)
         if from_index is not None:
             return from_index
-    if searched and count_cap and session.get_bind().dialect.name == "sqlite":
-        from_index = keyword_index_count_statement(stmt, count_cap)
-        if from_index is not None:
-            return session.exec(from_index).one()
+        sqlite = session.get_bind().dialect.name == "sqlite"
+        if sqlite and count_cap:
+            counted = keyword_index_count_statement(stmt, count_cap)
+            if counted is not None:
+                return session.exec(counted).one()
+        if not sqlite and _keyword_alone(stmt) is not None:
+            stmt = search.as_one_id_list(stmt)
     return session.exec(count_statement(stmt, count_cap)).one()
 
 

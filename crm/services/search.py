@@ -121,16 +121,19 @@ class _Matches(ColumnElement):
                            ("default", InternalTraversal.dp_clauseelement)]
     _is_implicitly_boolean = True  # a condition: never rendered as "(…) = 1" on SQLite
 
-    def __init__(self, model, q: str, through=None, *, each_row: bool = False):
+    def __init__(self, model, q: str, through=None, *, form: str = "lookup"):
         self.model, self.q, self.through = model, q, through
-        if each_row:  # tested_each_row: case_free keywords only
+        if form == "each_row":  # tested_each_row: case_free keywords only
             self.sqlite = _each_row_condition(self, func.instr)
             self.default = _each_row_condition(self, func.strpos)
             return
         self.sqlite = (model.id.in_(_fts_ids(self)) if _indexed(q)
                        else _like_condition(self, fold_case=False))
-        self.default = (_short_pg_condition(self) if _short_pg(q)
-                        else _like_condition(self))
+        if form == "one_id_list" and through is not None:  # as_one_id_list
+            self.default = model.id.in_(_pg_ids(self))
+        else:
+            self.default = (_short_pg_condition(self) if _short_pg(q)
+                            else _like_condition(self))
 
 
 def _like_any(model, q: str, *, fold_case: bool = True):
@@ -185,8 +188,37 @@ def tested_each_row(stmt):
     found = [e for e in iterate(stmt) if isinstance(e, _Matches)]
     if not found or not all(case_free(e.q) for e in found):
         return None
+    return _reformed(stmt, "each_row")
+
+
+def as_one_id_list(stmt):
+    """``stmt`` with a keyword also searched through another table rendered on
+    PostgreSQL as SQLite renders it: ``id IN (own matches UNION ALL the rows whose
+    target matches)``. For counting a list narrowed by that keyword alone:
+    PostgreSQL cannot estimate that list's size and pages from it badly
+    (_short_pg_condition), but counting from it spares testing every project
+    against two hashed id lists: 研发中心 15 → 6 ms, 光电 25 → 16 ms at 30k projects."""
+    return _reformed(stmt, "one_id_list")
+
+
+def _reformed(stmt, form: str):
     return replacement_traverse(stmt, {}, lambda e: _Matches(
-        e.model, e.q, e.through, each_row=True) if isinstance(e, _Matches) else None)
+        e.model, e.q, e.through, form=form) if isinstance(e, _Matches) else None)
+
+
+def _pg_ids(element: _Matches):
+    """PostgreSQL: ids of the rows that contain the keyword or whose key points at a
+    target row that does (``through``); deleted rows too. Not correlated with the
+    list's own table, which they also read."""
+    model, q = element.model, element.q
+    key, target = element.through
+    if _short_pg(q):
+        own = _short_pg_ids(model, q)
+        targets = _short_pg_ids(target, q)
+    else:
+        own = select(model.id).where(_like_any(model, q)).correlate(None)
+        targets = select(target.id).where(_like_any(target, q))
+    return own.union_all(select(model.id).where(key.in_(targets)).correlate(None))
 
 
 def _indexed(q: str) -> bool:

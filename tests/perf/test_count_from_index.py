@@ -35,7 +35,9 @@ def rows(db, staff):
 # 澜 and 晶澜 are short keywords (SQLite's short table, PostgreSQL's side table);
 # 用地指标 is a trigram keyword (SQLite only: PostgreSQL's trigram index is on the table)
 CASES = [EnterpriseFilters(q="晶澜"), EnterpriseFilters(q="澜"), FollowUpFilters(q="用地"),
-         FollowUpFilters(q="用地指标"), EnterpriseFilters(q="岱岳"), EnterpriseFilters(q="光电")]
+         FollowUpFilters(q="用地指标"), EnterpriseFilters(q="岱岳"), EnterpriseFilters(q="光电"),
+         # projects found by their own name or their enterprise's (search.as_one_id_list)
+         ProjectFilters(q="晶澜"), ProjectFilters(q="长春晶澜"), ProjectFilters(q="项目1")]
 
 
 @pytest.mark.parametrize("cap", [None, 1, 5, 6, 7, 8, 100])
@@ -59,6 +61,12 @@ def test_a_short_keyword_is_counted_from_its_index(db, rows):
         assert _count(db, EnterpriseFilters(q="晶澜").select(), None, searched=True) == 6
     assert not any("deleted_at IS NULL" in s for s in sent), sent
     assert any("IS NOT NULL AND enterprise.id +" in s for s in sent), sent
+
+
+def test_a_project_keyword_is_counted_from_one_id_list(db, rows):
+    with statements_sent(db.get_bind()) as sent:
+        assert _count(db, ProjectFilters(q="长春晶澜").select(), None, searched=True) == 9
+    assert any("UNION ALL" in s for s in sent), sent  # both backends: own ids + through
 
 
 @pytest.mark.parametrize("flt", [EnterpriseFilters(q="晶澜", city_code="220100"),
