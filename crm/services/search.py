@@ -22,8 +22,9 @@ so word tokenizers do not help; both backends index character trigrams instead
   tool that does not (the sqlite3 shell) can read the database but cannot insert, update or delete
   enterprises, projects or follow-ups ("no such function"): write through the
   app, or register short_keys on the connection first.
-* PostgreSQL: pg_trgm GIN indexes on ``lower(column)``, used by
-  ``lower(column) LIKE '%…%'`` for keywords of three or more characters. A
+* PostgreSQL: pg_trgm GIN indexes on the columns (migration 0013; 0003 indexed
+  ``lower(column)``), used by ``column ILIKE '%…%'`` for keywords of three or more
+  characters (``column LIKE`` for a case_free one: nothing to fold). A
   shorter one has no trigram either: LIKE read every row (and the prepared
   statement's generic plan the whole trigram index), 70–750 ms for a list's count
   and page at the sizes above. ``<table>_short_pg`` (migration 0009, kept by
@@ -137,13 +138,16 @@ class _Matches(ColumnElement):
 
 
 def _like_any(model, q: str, *, fold_case: bool = True):
-    """``lower(column) LIKE '%q%'`` on any searchable column. SQLite's LIKE already
-    ignores ASCII case (its lower() folds nothing else), and lower() per row
-    costs more than the match itself, so there it is plain ``column LIKE``."""
-    pattern = like_pattern(q, fold_case=fold_case)
+    """``column ILIKE '%q%'`` on any searchable column (PostgreSQL: lower() of both
+    sides, then LIKE). Plain ``column LIKE`` where nothing needs folding: a case_free
+    keyword, whose rows pg_trgm's index then rechecks without lower() per row
+    (migration 0013), and SQLite, whose LIKE already ignores ASCII case (its lower()
+    folds nothing else)."""
     columns = [getattr(model, c) for c in SEARCH_COLUMNS[model.__tablename__]]
-    return or_(*[(func.lower(c) if fold_case else c).like(
-        bindparam(None, pattern, type_=String, unique=True), escape="\\") for c in columns])
+    compare = "ilike" if fold_case and not case_free(q) else "like"
+    return or_(*[getattr(c, compare)(bindparam(
+        None, like_pattern(q, fold_case=fold_case), type_=String, unique=True), escape="\\")
+        for c in columns])
 
 
 def _like_condition(element: _Matches, *, fold_case: bool = True):

@@ -93,7 +93,12 @@ def test_long_keywords_use_the_trigram_index(db, staff):
                 "select indexname from pg_indexes where indexname like '%_trgm'"))}
             assert {"ix_enterprise_name_trgm", "ix_project_name_trgm",
                     "ix_followup_summary_trgm"} <= indexes
-            assert "lower(enterprise.name) LIKE" in sql
+            # 0013: on the column itself; LIKE for a keyword without letter case
+            assert "enterprise.name LIKE" in sql
+            lettered = select(Enterprise.id).where(search.matches(Enterprise, "LED光电"))
+            assert "enterprise.name ILIKE" in str(lettered.compile(engine))
+            assert not any("lower(" in r[0] for r in conn.execute(text(
+                "select indexdef from pg_indexes where indexname like '%_trgm'")))
 
 
 def test_search_condition_combines_with_filters(db, staff):
