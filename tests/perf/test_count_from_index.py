@@ -71,6 +71,7 @@ def test_a_project_keyword_is_counted_from_one_id_list(db, rows):
 
 @pytest.mark.parametrize("flt", [EnterpriseFilters(q="晶澜", city_code="220100"),
                                  EnterpriseFilters(q="晶澜", deleted=True),
+                                 FollowUpFilters(q="用地", city_code="220100"),  # a join
                                  ProjectFilters(q="晶澜")], ids=repr)
 def test_not_for_lists_narrowed_by_more_than_the_keyword(db, rows, flt):
     with statements_sent(db.get_bind()) as sent:
