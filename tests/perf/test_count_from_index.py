@@ -63,6 +63,15 @@ def test_a_short_keyword_is_counted_from_its_index(db, rows):
     assert any("IS NOT NULL AND enterprise.id +" in s for s in sent), sent
 
 
+def test_a_short_project_keyword_on_postgresql_is_counted_from_its_side_table(db, rows):
+    """project_short_pg holds the enterprise's name too (migration 0014); SQLite
+    joins the enterprises' FTS matches to their projects instead."""
+    with statements_sent(db.get_bind()) as sent:
+        assert _count(db, ProjectFilters(q="晶澜").select(), None, searched=True) == 9
+    from_index = any("IS NOT NULL AND project.id +" in s for s in sent)
+    assert from_index == (db.get_bind().dialect.name == "postgresql"), sent
+
+
 def test_a_project_keyword_is_counted_from_one_id_list(db, rows):
     with statements_sent(db.get_bind()) as sent:
         assert _count(db, ProjectFilters(q="长春晶澜").select(), None, searched=True) == 9
@@ -71,8 +80,8 @@ def test_a_project_keyword_is_counted_from_one_id_list(db, rows):
 
 @pytest.mark.parametrize("flt", [EnterpriseFilters(q="晶澜", city_code="220100"),
                                  EnterpriseFilters(q="晶澜", deleted=True),
-                                 FollowUpFilters(q="用地", city_code="220100"),  # a join
-                                 ProjectFilters(q="晶澜")], ids=repr)
+                                 FollowUpFilters(q="用地", city_code="220100")],  # a join
+                         ids=repr)
 def test_not_for_lists_narrowed_by_more_than_the_keyword(db, rows, flt):
     with statements_sent(db.get_bind()) as sent:
         _count(db, flt.select(), None, searched=True)

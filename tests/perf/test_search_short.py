@@ -119,6 +119,18 @@ def test_index_follows_edits_and_hard_deletes(db, staff, rows):
     _assert_side_tables_hold_the_rows(db)
 
 
+def test_a_project_moved_to_another_enterprise_is_found_by_its_name(db, staff, rows):
+    """PostgreSQL keeps a project's enterprise name in project_short_pg (0014)."""
+    ents, projs, _fus = rows
+    moved, unlinked = projs[0], projs[5]  # no enterprise, and ents[5]'s
+    projects.update_project(session=db, project=moved, user=staff,
+                            data={"enterprise_id": ents[7].id})
+    projects.update_project(session=db, project=unlinked, user=staff,
+                            data={"enterprise_id": None})
+    _assert_like_brute_force(db, SHORT)
+    _assert_side_tables_hold_the_rows(db)
+
+
 def test_index_follows_every_write(db, staff, rows):
     """Every searched column of all three tables updated (ASCII case changed too),
     rows soft-deleted and restored, rows inserted and deleted for good."""
@@ -168,14 +180,20 @@ def _pieces(*texts) -> set[str]:
 
 def _assert_side_tables_hold_the_rows(db) -> None:
     """PostgreSQL: one row in <table>_short_pg per row of the table (deleted or not),
-    its keys distinct and exactly the pieces of the stored columns."""
+    its keys distinct and exactly the pieces of the stored columns (a project's with
+    its enterprise's name)."""
     conn = db.connection()
     if conn.dialect.name != "postgresql":
         return
     for table, columns in search.SEARCH_COLUMNS.items():
         stored = dict(conn.execute(text(f"select id, keys from {table}_short_pg")).all())
         assert all(len(keys) == len(set(keys)) for keys in stored.values()), table
-        rows = conn.execute(text(f"select id, {', '.join(columns)} from {table}")).all()
+        columns = [f"{table}.{c}" for c in columns]
+        if table == "project":  # and its enterprise's name (migration 0014)
+            table += " left join enterprise on enterprise.id = project.enterprise_id"
+            columns.append("enterprise.name")
+        rows = conn.execute(text(f"select {table.split()[0]}.id, {', '.join(columns)} "
+                                 f"from {table}")).all()
         assert {i: set(keys) for i, keys in stored.items()} == {
             r[0]: _pieces(*r[1:]) for r in rows}, table
 
@@ -230,7 +248,8 @@ def test_short_keywords_use_the_short_index(db):
 
 def test_short_keywords_use_the_pg_side_tables(db):
     """PostgreSQL answers 1–2 characters from <table>_short_pg through its GIN index
-    (3+ characters: LIKE for pg_trgm), the project list its enterprise's too."""
+    (3+ characters: LIKE for pg_trgm); the project list's side table holds its
+    enterprises' names too (migration 0014), so it reads no other."""
     engine = get_engine()
     if engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL only: SQLite has test_short_keywords_use_the_short_index")
@@ -244,8 +263,8 @@ def test_short_keywords_use_the_pg_side_tables(db):
         for q in ("光电", "光", "Ab", "光电科技", "ABC"):
             sql = str(ProjectFilters(q=q).select().compile(
                 engine, compile_kwargs={"literal_binds": True}))
-            for table in ("project", "enterprise"):
-                assert (f"{table}_short_pg.keys @>" in sql) == (len(q) < 3), (q, sql)
+            assert ("project_short_pg.keys @>" in sql) == (len(q) < 3), (q, sql)
+            assert "enterprise_short_pg" not in sql, (q, sql)
             assert ("LIKE" in sql) == (len(q) >= 3), q
         # a few rows: only a planner kept off scans shows that the index fits the condition
         conn.execute(text("SET LOCAL enable_seqscan = off"))
@@ -294,8 +313,9 @@ def test_short_index_migrations_downgrade_and_upgrade(app, db, staff):
         command.upgrade(cfg, "head")
     if engine.dialect.name == "sqlite":
         assert len(short_tables()) >= 3 * 4  # tables, their shadow tables, triggers
-    else:  # three tables, their trigger functions, the key function
-        assert len(short_tables()) == 3 * 2 + 1, short_tables()
+    else:  # three tables, their trigger functions, the key function, and 0014's
+        # function that rewrites a renamed enterprise's projects' keys
+        assert len(short_tables()) == 3 * 2 + 2, short_tables()
     found = _ids(db, EnterpriseFilters(q="光电"))  # filled from the existing rows
     assert ent.id in found and found == _expected(db, "光电")[1]
     _assert_side_tables_hold_the_rows(db)
