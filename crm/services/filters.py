@@ -125,9 +125,13 @@ class LiveRows(ColumnElement):
 
     SQLite plans without statistics and takes this condition for a selective one,
     so it walks the (deleted_at, <order>) index in list order and tests every row,
-    however few match. ``by_id=True`` (see paginate) renders it ``+deleted_at …``
-    on SQLite: no index can serve it, and SQLite looks a keyword's matches up by id
-    and sorts them. Other databases get the plain condition either way."""
+    however few match. ``by_id=True`` (see paginate) renders it so that no index can
+    serve it, and a keyword's few matches are looked up by id and sorted: SQLite
+    ``+deleted_at …``; PostgreSQL ``(deleted_at …) IS TRUE``, which its partial
+    indexes for the lists' order (0008, WHERE deleted_at IS NULL) cannot match.
+    PostgreSQL needs that since 0013: its statistics put any '%…%' pattern at 1 %
+    of rows or more, so it walked every enterprise for a keyword with 8 matches
+    (0.3 → 50 ms)."""
 
     type = Boolean()
     inherit_cache = True
@@ -142,13 +146,18 @@ class LiveRows(ColumnElement):
 
 @compiles(LiveRows)
 def _compile_live(element, compiler, **kw):
+    test = _plain_live(element, compiler, **kw)
+    return f"({test}) IS TRUE" if element.by_id else test
+
+
+def _plain_live(element, compiler, **kw):
     test = "IS NOT NULL" if element.deleted else "IS NULL"
     return f"{compiler.process(element.column, **kw)} {test}"
 
 
 @compiles(LiveRows, "sqlite")
 def _compile_live_sqlite(element, compiler, **kw):
-    return ("+" if element.by_id else "") + _compile_live(element, compiler, **kw)
+    return ("+" if element.by_id else "") + _plain_live(element, compiler, **kw)
 
 
 # Told that most open follow-ups are overdue, SQLite's planner (it keeps no statistics

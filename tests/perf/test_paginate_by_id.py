@@ -61,7 +61,7 @@ def test_read_by_id_gives_the_walks_pages(db, rows, monkeypatch, flt):
 
 def test_on_sqlite_few_matches_are_looked_up_by_id(db, rows):
     if db.get_bind().dialect.name != "sqlite":
-        pytest.skip("SQLite only: PostgreSQL plans with statistics and gets the plain condition")
+        pytest.skip("SQLite only: PostgreSQL has its own test below")
     stmt = EnterpriseFilters(q="光电").select().limit(50)
 
     def plan(statement) -> str:
@@ -72,3 +72,21 @@ def test_on_sqlite_few_matches_are_looked_up_by_id(db, rows):
 
     assert "INTEGER PRIMARY KEY" not in plan(stmt)  # walks ix_enterprise_live_updated
     assert "INTEGER PRIMARY KEY" in plan(_read_by_id(stmt))
+
+
+def test_on_postgresql_few_matches_cannot_walk_the_lists_order(db, rows):
+    """The partial index for the list's order (0008, WHERE deleted_at IS NULL) fits the
+    plain live condition and not the one for reading by id."""
+    if db.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite has test_on_sqlite_few_matches_are_looked_up_by_id")
+    stmt = EnterpriseFilters(q="光电").select().limit(50)
+    conn = db.connection()
+    for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
+        conn.exec_driver_sql(f"SET LOCAL {setting} = off")  # an index if one can serve
+
+    def plan(statement) -> str:
+        sql = str(statement.compile(conn, compile_kwargs={"literal_binds": True}))
+        return " | ".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + sql))
+
+    assert "ix_enterprise_updated_live_pg" in plan(stmt)
+    assert "ix_enterprise_updated_live_pg" not in plan(_read_by_id(stmt))
