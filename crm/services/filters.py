@@ -407,8 +407,8 @@ def _count(session: Session, stmt, count_cap: int | None, searched: bool = False
             counted = keyword_index_count_statement(stmt, count_cap)
             if counted is not None:
                 return session.exec(counted).one()
-        if not sqlite and _keyword_alone(stmt) is not None:
-            stmt = search.as_one_id_list(stmt)
+        if not sqlite:
+            stmt = search.as_one_id_list(stmt, _keyword_alone(stmt))
     return session.exec(count_statement(stmt, count_cap)).one()
 
 
