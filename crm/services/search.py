@@ -301,7 +301,7 @@ def index_hits(condition, dialect: str):
         return None
     q = condition.q
     if dialect == "sqlite":
-        return _fts_ids(condition) if condition.through is None and _indexed(q) else None
+        return _fts_ids(condition) if _in_one_index(condition) else None
     one_table = condition.through is None or _short_pg_holds_target(condition)
     return _short_pg_ids(condition.model, q) if one_table and _short_pg(q) else None
 
