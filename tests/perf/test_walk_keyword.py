@@ -120,3 +120,31 @@ def test_the_walk_reads_the_lists_index_not_the_keywords(db):
     plan = " | ".join(r[3] for r in db.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
     assert "ix_followup_live_date (deleted_at=?)" in plan
     assert "followup_fts" not in plan
+
+
+# The views pass default_order: a list sorted by the user, or the docket (ordered by
+# planned investment), has no index in its order and must never be walked.
+WIRED = [("/followups?q=用地指标", True), ("/followups?q=用地指标&sort=next_due", False),
+         ("/projects?q=光电项目", True), ("/projects?q=光电项目&sort=-planned", False),
+         ("/case-by-case?q=光电项目", False),
+         ("/api/v1/followups?q=用地指标", True), ("/api/v1/followups?q=用地指标&sort=date", False)]
+
+
+@pytest.mark.parametrize(("url", "walks"), WIRED)
+def test_views_walk_only_lists_in_their_default_order(app, populated, client_as, monkeypatch,
+                                                       url, walks):
+    from crm.db import session_scope
+    from crm.services import users
+    from tests.perf.conftest import counting_queries
+
+    monkeypatch.setattr(filters, "FEW_KEYWORD_MATCHES", 0)
+    monkeypatch.setattr(filters, "WALK_ROWS_BUDGET", 10**9)
+    with app.app_context(), session_scope() as s:
+        token = users.create_token(s, user=s.merge(populated[0]), name="walk")
+    client = client_as("staff")
+    with counting_queries(app) as sent:
+        response = client.get(url, headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    body = str(response.get_json()) if response.is_json else response.text
+    assert "用地指标" in body or "光电项目" in body  # rows were listed
+    assert _walks(sent) == walks, url
