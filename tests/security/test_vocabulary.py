@@ -262,7 +262,8 @@ def test_project_import_accepts_the_listed_values(app, world):
 
 
 def test_enterprise_import_row_error_names_the_column(app, world):
-    text = "单位名称,产业链环节,企业类型\n导入词表企业,{{7*7}},其他\n导入词表企业二,集成电路,{{7*7}}\n"
+    text = ("单位名称,产业链环节,企业类型\n"
+            "导入词表企业,{{7*7}},其他\n导入词表企业二,集成电路,{{7*7}}\n")
     with app.app_context(), session_scope() as s:
         user = s.get(type(world.users["staff"]), world.users["staff"].id)
         report = run_import(session=s, kind="enterprises", data=text.encode(),
