@@ -19,17 +19,22 @@ new Jinja template. With user data inside that is template injection (a
 project named ``{{ ... }}`` is evaluated, ``{% x %}`` crashes the page), and
 lexing megabytes of row data costs a quarter of a second at 20,000 projects.
 Our elements hand their output over verbatim instead; ``js_json`` also
-escapes Jinja delimiters as a second line of defence.
+escapes Jinja delimiters as a second line of defence. folium's own
+``LayerControl`` is replaced for the same reason (layer names hold chain
+segments, which users type): ours passes its output verbatim and HTML-escapes
+each name, because Leaflet writes layer names into the control with innerHTML.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
 from branca.element import Element, Figure, MacroElement
 from folium.elements import JSCSSMixin
 from folium.map import Layer
+from folium.map import LayerControl as FoliumLayerControl
 from folium.template import Template
 
 from maps import assets
@@ -383,3 +388,32 @@ class Legend(RawRender):
     def __init__(self, html: str):
         super().__init__()
         self.html = js_json(html)
+
+
+class LayerControl(FoliumLayerControl, RawRender):
+    """folium's layer control, safe for user text in layer names.
+
+    Leaflet puts each name into the control with ``innerHTML``: names are plain
+    text here, HTML-escaped once and passed as JSON data; the output is never
+    compiled as a template (``RawRender``).
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.control.layers(
+            {{ this.js_layers(this.base_layers) }},
+            {{ this.js_layers(this.overlays) }},
+            {{ this.js_options }}
+        ).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.js_options = js_json(self.options)
+
+    @staticmethod
+    def js_layers(layers: dict[str, str]) -> str:
+        """{escaped name: layer variable} as a JS object literal."""
+        return "{" + ",".join(f"{js_json(html.escape(name))}:{var}"
+                              for name, var in layers.items()) + "}"

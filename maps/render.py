@@ -26,6 +26,7 @@ from maps.gcj02 import geometry_to_gcj02, wgs84_to_gcj02
 from maps.layers import (
     BoundaryLayer,
     FitOnAdd,
+    LayerControl,
     Legend,
     LineLayer,
     MapStyle,
@@ -312,7 +313,7 @@ def build_map(data: MapData, options: MapOptions | None = None) -> folium.Map:
     _add_enterprises(m, enterprises, pt, show_key=opts.metric == "key_targets")
     _add_parks(m, data.parks, pt)
     _add_jizhe(m, opts, gcj, projects, data.pairings, pt)
-    folium.LayerControl(collapsed=False).add_to(m)
+    m.add_child(LayerControl(collapsed=False))
 
     bounds = _bounds([opts.focus_city] if opts.focus_city else None,
                      with_zhejiang=opts.show_jizhe)

@@ -20,7 +20,13 @@ from crm.models import (
 from crm.models.enterprise import ENTERPRISE_LABELS
 from crm.services import audit, geo, permissions, records, reference
 from crm.services.errors import ValidationFailed
-from crm.services.validation import check_choice, nulls_for_required, parse, require
+from crm.services.validation import (
+    check_choice,
+    check_listed,
+    nulls_for_required,
+    parse,
+    require,
+)
 
 SYSTEM_FIELDS = ("id", "jizhe", "city_code", "is_demo", "created_at", "updated_at", "deleted_at")
 TEXT_FIELDS = ("notes",)
@@ -111,7 +117,7 @@ def update_enterprise(*, session: Session, enterprise: Enterprise, data: dict, u
     nulls_for_required(Enterprise, values, ENTERPRISE_LABELS)
     current = audit.snapshot(enterprise, ENTERPRISE_LABELS.keys() & vars(enterprise).keys())
     merged = {**current, **values}
-    _validate(session, merged, existing_id=enterprise.id)
+    _validate(session, merged, existing_id=enterprise.id, stored=enterprise)
     values = {key: merged[key] for key in values}  # labels mapped to codes (专精特新 → specialized)
     changes = records.apply_changes(enterprise, values)
     version_bumped = bool(changes)
@@ -195,7 +201,8 @@ def _clean(raw: dict) -> dict:
     return out
 
 
-def _validate(session: Session, v: dict, *, existing_id: int | None) -> None:
+def _validate(session: Session, v: dict, *, existing_id: int | None,
+              stored: Enterprise | None = None) -> None:
     errors: dict[str, str] = {}
     L = ENTERPRISE_LABELS
     if not (v.get("name") or "").strip():
@@ -210,6 +217,10 @@ def _validate(session: Session, v: dict, *, existing_id: int | None) -> None:
             if other is not None and other.id != existing_id:
                 require(errors, L, "credit_code", f"已被企业“{other.name}”使用")
     check_choice(errors, v, L, "kind", rules.ENTERPRISE_KINDS)
+    # As for projects: a new or changed segment is a listed one; an old one is kept.
+    if stored is None or v.get("chain_segment") != stored.chain_segment:
+        check_listed(errors, v, L, "chain_segment", reference.segment_names(session),
+                     "产业链环节")
     if v.get("priority") is not None and v["priority"] not in rules.PRIORITIES:
         require(errors, L, "priority", "应为 1（高）、2（中）或 3（低）")
     if v.get("revenue_wan") is not None and v["revenue_wan"] < 0:

@@ -12,7 +12,13 @@ from crm.models.project import PROJECT_LABELS, ProjectUpdate, StageChange
 from crm.services import audit, geo, permissions, records, reference
 from crm.services import settings as settings_service
 from crm.services.errors import Forbidden, ValidationFailed
-from crm.services.validation import check_choice, nulls_for_required, parse, require
+from crm.services.validation import (
+    check_choice,
+    check_listed,
+    nulls_for_required,
+    parse,
+    require,
+)
 
 # Fields a stage move, not an edit, changes; and fields no one sets by hand.
 STAGE_FIELDS = {"stage", "stage_reason"}
@@ -74,7 +80,7 @@ def update_project(*, session: Session, project: Project, data: dict, user: User
     to_stage, reason = values.pop("stage", None), values.pop("stage_reason", None)
     case = {k: values.pop(k) for k in CASE_FIELDS if k in values}
     merged = {**_audited(project), **values}
-    _validate(session, merged, creating=False)
+    _validate(session, merged, creating=False, stored=project)
     values = {key: merged[key] for key in values}  # labels mapped to codes (以商招商 → business)
     if "city_code" in values and values["city_code"] != project.city_code:
         permissions.require(permissions.can_create_project(user, values["city_code"]),
@@ -242,11 +248,13 @@ def _audited(project: Project) -> dict:
     return {f: getattr(project, f) for f in fields if hasattr(project, f)}
 
 
-def _validate(session: Session, v: dict, *, creating: bool) -> None:
+def _validate(session: Session, v: dict, *, creating: bool,
+              stored: Project | None = None) -> None:
     errors: dict[str, str] = {}
     L = PROJECT_LABELS
     if not (v.get("name") or "").strip():
         require(errors, L, "name", "必填")
+    _check_segment(session, errors, v, stored)
     check_choice(errors, v, L, "project_class", rules.PROJECT_CLASSES)
     check_choice(errors, v, L, "cooperation_form", rules.COOPERATION_FORMS)
     check_choice(errors, v, L, "attraction_mode", rules.ATTRACTION_MODES)
@@ -271,6 +279,15 @@ def _validate(session: Session, v: dict, *, creating: bool) -> None:
         require(errors, L, "owner_id", "所选负责人不存在")
     if errors:
         raise ValidationFailed(errors)
+
+
+def _check_segment(session: Session, errors: dict, v: dict, stored) -> None:
+    """A new or changed chain segment is one of the reference list's (it names a map
+    layer, a filter and a column in every export); a segment stored before this check
+    is kept until someone changes it."""
+    if stored is None or v.get("chain_segment") != stored.chain_segment:
+        check_listed(errors, v, PROJECT_LABELS, "chain_segment",
+                     reference.segment_names(session), "产业链环节")
 
 
 def _check_place(session: Session, errors: dict, v: dict) -> None:

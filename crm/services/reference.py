@@ -168,6 +168,11 @@ def segments(session: Session) -> list[ChainSegment]:
                    session.exec(select(ChainSegment).order_by(ChainSegment.position))])
 
 
+def segment_names(session: Session) -> list[str]:
+    """The chain segments a record may name, in display order."""
+    return [s.name for s in segments(session)]
+
+
 # Divisions and segments change only when the seeds are loaded (zhaoshang seed, at
 # install or upgrade), yet every list page and form shows them: each process keeps a
 # copy per database, detached from any session (restart after seeding a running server).

@@ -137,3 +137,13 @@ def check_choice(errors: dict[str, str], values: dict, labels: dict[str, str], f
         require(errors, labels, field, "不是可选的值（可选：" + "、".join(vocab.values()) + "）")
     else:
         values[field] = code
+
+
+def check_listed(errors: dict[str, str], values: dict, labels: dict[str, str], field: str,
+                 names, what: str) -> None:
+    """A vocabulary kept as reference rows (chain segments): the value is one of their
+    names, exactly; anything else is a field error listing the choices."""
+    value = values.get(field)
+    if value is None or value in names:
+        return
+    require(errors, labels, field, f"不是可选的{what}（可选：" + "、".join(names) + "）")

@@ -153,3 +153,50 @@ def test_enterprises_with_missing_fields():
 def test_sparse_or_empty_data_still_draws(data, options):
     html = render.build_map(data, options).get_root().render()
     assert "市（州）" in html or "\\u5e02" in html
+
+
+PAYLOADS = ["Z{{7*7}}Z", "{% x %}", "{# c", '"><img src=x onerror=alert(1)>',
+            "</script><script>alert(1)</script>"]
+
+
+@pytest.mark.parametrize("text", PAYLOADS)
+def test_every_user_string_is_data(text):
+    """A payload in every string the map draws (segment → layer name, names, places,
+    kinds, park levels): nothing compiles it, and the layer control gets it as
+    HTML-escaped text (Leaflet writes names with innerHTML)."""
+    data = render.MapData(
+        projects=[project(name=text, enterprise=text, chain_segment=text, city_code="220100",
+                          source_city=text, jizhe=True)],
+        enterprises=[{"id": 1, "name": text, "province": text, "city": text,
+                      "city_code": "220100", "chain_segment": text, "kind": text,
+                      "is_key_target": True, "is_industry_base": True, "lon": None,
+                      "lat": None}],
+        parks=[{"id": 1, "name": text, "city_code": "220100", "level": text, "lon": None,
+                "lat": None}],
+        segments=[text])
+    html = render.build_map(data, render.MapOptions(metric="key_targets")).get_root().render()
+    assert "Z49Z" not in html
+    assert "<img src=x" not in html and "<script>alert" not in html
+    import html as html_lib
+
+    assert f"项目 · {html_lib.escape(text)}（1）" in js_strings(html)
+
+
+def test_only_verbatim_elements_carry_data():
+    """folium elements compile their rendered output as a Jinja template; only the map
+    itself, its tiles (configuration) and fit_bounds (numbers) may still do that. A new folium
+    element with user text in it (a Marker, a Tooltip, a Popup) fails here."""
+    import folium
+
+    from maps.layers import RawRender
+
+    data = render.MapData(projects=[project(city_code="220100")], segments=["高端芯片"])
+    m = render.build_map(data, render.MapOptions(tiles="amap"))
+
+    def walk(element):
+        yield element
+        for child in element._children.values():
+            yield from walk(child)
+
+    compiled = {type(e) for e in walk(m) if not isinstance(e, RawRender)}
+    assert compiled <= {folium.Map, folium.TileLayer, folium.FitBounds}, compiled
