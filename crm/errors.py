@@ -1,9 +1,12 @@
 """Error pages in Chinese, and JSON errors under /api/."""
 
 from flask import Blueprint, jsonify, render_template, request
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from crm.db import get_session
 from crm.services.errors import Forbidden, NotFound, ServiceError
+from crm.services.records import unique_violation
 
 bp = Blueprint("errors", __name__)
 
@@ -35,9 +38,28 @@ def error_response(status: int, message: str | None = None, fields: dict | None 
 
 @bp.app_errorhandler(ServiceError)
 def _service_error(exc: ServiceError):
+    get_session().rollback()  # a lost race leaves a failed flush behind
     if isinstance(exc, NotFound | Forbidden):
         return error_response(exc.status, str(exc))
     return error_response(exc.status, str(exc), getattr(exc, "fields", None))
+
+
+@bp.app_errorhandler(StaleDataError)
+def _stale(_exc):
+    """A record changed between reading and writing it (see RecordMixin's version)."""
+    get_session().rollback()
+    return error_response(409, "该记录已被他人修改，您的修改未保存，请刷新后重试。")
+
+
+@bp.app_errorhandler(IntegrityError)
+def _integrity(exc: IntegrityError):
+    """A unique value taken meanwhile is the user's to fix (the field named); any
+    other integrity error stays a 500."""
+    get_session().rollback()
+    refused = unique_violation(exc)
+    if refused is None:
+        raise exc
+    return error_response(refused.status, "；".join(refused.fields.values()), refused.fields)
 
 
 @bp.app_errorhandler(400)

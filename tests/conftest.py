@@ -190,8 +190,9 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def live_server(template_db, tmp_path):
-    """The real app on waitress, CSRF on, in a thread; yields (base_url, app)."""
+def live_server(template_db, tmp_path, request):
+    """The real app on waitress, CSRF on, in a thread; yields (base_url, app).
+    Its worker threads (4) can be set by indirect parametrization."""
     from waitress import wasyncore
     from waitress.server import create_server
 
@@ -202,7 +203,8 @@ def live_server(template_db, tmp_path):
     if BACKEND == "postgresql":
         with app.app_context(), session_scope() as session:
             reference.seed_reference(session)
-    server = create_server(app, host="127.0.0.1", port=free_port(), threads=4)
+    server = create_server(app, host="127.0.0.1", port=free_port(),
+                           threads=getattr(request, "param", 4))
     stop = threading.Event()
 
     def serve() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import secrets
 import time
@@ -39,6 +40,7 @@ MIMETYPES = {
     "csv": "text/csv; charset=utf-8",
 }
 UPLOAD_MAX_AGE_SECONDS = 24 * 3600
+CLAIM = "confirmed"  # in an upload's folder: a confirm has begun (kept once imported)
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
@@ -128,7 +130,20 @@ def _load(token: str) -> tuple[Path, dict]:
 
 def _save_report(folder: Path, meta: dict, report: importing.ImportReport) -> None:
     meta["report"] = report.to_dict()
-    (folder / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    # whole or not at all: a preview read meanwhile never sees half a file
+    part = folder / f"meta.{secrets.token_hex(4)}.part"
+    part.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    os.replace(part, folder / "meta.json")
+
+
+def _claim(folder: Path) -> bool:
+    """True for exactly one of any number of confirms of one upload: the one that
+    created the claim file (O_EXCL is atomic; so is it across worker processes)."""
+    try:
+        os.close(os.open(folder / CLAIM, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        return False
+    return True
 
 
 def _require_writer() -> None:
@@ -190,18 +205,25 @@ def import_confirm(token: str):
     if not form.validate_on_submit() or meta.get("done"):
         flash("该文件已导入，或页面已过期，请重新上传。", "warning")
         return redirect(url_for("io.import_preview", token=token))
-    data = (folder / "source").read_bytes()
-    report = importing.run_import(
-        session=get_session(),
-        kind=meta["kind"],
-        data=data,
-        filename=meta["filename"],
-        user=_user(),
-        commit=True,
-        include_similar=form.include_similar.data,
-    )
-    meta["done"] = report.committed
-    _save_report(folder, meta, report)
+    if not _claim(folder):  # a second click, or another tab: one import only
+        flash("该文件正在导入或已导入，请勿重复提交。", "warning")
+        return redirect(url_for("io.import_preview", token=token))
+    report = None
+    try:
+        report = importing.run_import(
+            session=get_session(),
+            kind=meta["kind"],
+            data=(folder / "source").read_bytes(),
+            filename=meta["filename"],
+            user=_user(),
+            commit=True,
+            include_similar=form.include_similar.data,
+        )
+        meta["done"] = report.committed
+        _save_report(folder, meta, report)
+    finally:
+        if report is None or not report.committed:  # nothing written: may be confirmed again
+            (folder / CLAIM).unlink(missing_ok=True)
     flash(report.summary(), "success" if report.committed else "danger")
     return redirect(url_for("io.import_preview", token=token))
 

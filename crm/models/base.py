@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import Numeric
+from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
 
 
@@ -25,3 +26,11 @@ class RecordMixin(SQLModel):
     deleted_at: datetime | None = Field(default=None, index=True)
     version: int = Field(default=1)
     is_demo: bool = Field(default=False, index=True)
+
+    @declared_attr
+    def __mapper_args__(cls) -> dict:
+        # Every UPDATE of a record says ``… WHERE id = :id AND version = :read``: of two
+        # saves based on one version exactly one matches its row, the other raises
+        # StaleDataError (crm.services.records turns it into a 409). The services set
+        # the new version themselves (a save that changes nothing keeps it).
+        return {"version_id_col": cls.__table__.c.version, "version_id_generator": False}

@@ -281,6 +281,9 @@ def case(project_id: int):
         except ValidationFailed as exc:
             session.rollback()
             flash("；".join(exc.fields.values()), "danger")
+        except VersionConflict as exc:  # another save came first: show it, keep nothing
+            session.rollback()
+            flash(str(exc), "danger")
         else:
             flash(f"已更新“{project.name}”的一事一议状态："
                   f"{rules.label(rules.CASE_STATUSES, project.case_status)}。", "success")

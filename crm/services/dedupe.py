@@ -112,6 +112,7 @@ MERGE_FILL = (
 )
 
 
+@records.refuse_races("keep")
 def merge_enterprises(
     *, session: Session, keep: Enterprise, drop: Enterprise, user: User
 ) -> Enterprise:

@@ -53,6 +53,7 @@ class NewEnterprise:
     id: int | None = None  # once written
 
 
+@records.refuse_races()
 def create_enterprise(*, session: Session, data: dict | EnterpriseCreate, user: User,
                       commit: bool = True) -> Enterprise:
     new = prepare_enterprise(session=session, data=data, user=user)
@@ -106,6 +107,7 @@ def _contact_name(contact) -> str:
     return ContactBase.model_validate(contact).name.strip()
 
 
+@records.refuse_races("enterprise")
 def update_enterprise(*, session: Session, enterprise: Enterprise, data: dict, user: User
                       ) -> Enterprise:
     permissions.require(permissions.can_edit_enterprise(user), "您没有修改企业的权限。")
@@ -144,12 +146,14 @@ def update_enterprise(*, session: Session, enterprise: Enterprise, data: dict, u
     return enterprise
 
 
+@records.refuse_races("enterprise")
 def delete_enterprise(*, session: Session, enterprise: Enterprise, user: User) -> None:
     permissions.require(permissions.can_edit_enterprise(user))
     records.soft_delete(session, enterprise, user=user, summary=enterprise.name)
     session.commit()
 
 
+@records.refuse_races("enterprise")
 def restore_enterprise(*, session: Session, enterprise: Enterprise, user: User) -> None:
     permissions.require(permissions.can_edit_enterprise(user))
     records.restore(session, enterprise, user=user, summary=enterprise.name)

@@ -19,6 +19,7 @@ def get_followup(session: Session, followup_id, *, include_deleted: bool = False
                             include_deleted=include_deleted)
 
 
+@records.refuse_races()
 def create_followup(*, session: Session, data: dict | FollowUpCreate, user: User) -> FollowUp:
     raw = _clean(data.model_dump() if isinstance(data, FollowUpCreate) else dict(data))
     payload = parse(FollowUpCreate, raw, FOLLOWUP_LABELS)
@@ -35,6 +36,7 @@ def create_followup(*, session: Session, data: dict | FollowUpCreate, user: User
     return followup
 
 
+@records.refuse_races("followup")
 def update_followup(*, session: Session, followup: FollowUp, data: dict, user: User) -> FollowUp:
     _require_edit(user, followup, _project(session, followup.project_id))
     raw = _clean(dict(data))
@@ -53,12 +55,14 @@ def update_followup(*, session: Session, followup: FollowUp, data: dict, user: U
         audit.record(session, user=user, action="update", obj=followup, changes=changes)
     session.add(followup)
     session.flush()
-    for p in {id(x): x for x in (project, old_project) if x is not None}.values():
-        refresh_project_dates(session, p)
+    touched = {x.id: x for x in (project, old_project) if x is not None}
+    for key in sorted(touched):  # locks in one order: two moves cannot deadlock
+        refresh_project_dates(session, touched[key])
     session.commit()
     return followup
 
 
+@records.refuse_races("followup")
 def delete_followup(*, session: Session, followup: FollowUp, user: User) -> None:
     project = _project(session, followup.project_id)
     _require_edit(user, followup, project)
@@ -68,6 +72,7 @@ def delete_followup(*, session: Session, followup: FollowUp, user: User) -> None
     session.commit()
 
 
+@records.refuse_races("followup")
 def restore_followup(*, session: Session, followup: FollowUp, user: User) -> None:
     project = _project(session, followup.project_id)
     _require_edit(user, followup, project)
@@ -81,6 +86,9 @@ def refresh_project_dates(session: Session, project: Project | None) -> None:
     """Keep the project's last contact and earliest open next step current."""
     if project is None:
         return
+    # Concurrent follow-ups of one project take turns: each reads the others' dates,
+    # and writes over the project's current version (not the one read earlier).
+    records.lock(session, project)
     live = (FollowUp.project_id == project.id, FollowUp.deleted_at.is_(None))
     project.last_followup_on = session.exec(select(func.max(FollowUp.date)).where(*live)).one()
     project.next_due_on = session.exec(select(func.min(FollowUp.next_due)).where(

@@ -43,10 +43,12 @@ def get_arrival(session: Session, arrival_id, *, include_deleted: bool = False) 
                             include_deleted=include_deleted)
 
 
+@records.refuse_races("project")
 def add_arrival(*, session: Session, project: Project, data: dict, user: User) -> FundArrival:
     permissions.require(permissions.can_edit_project(user, project),
                         "您只能为落地在本市（州）的项目登记到位资金。")
     values = _parse(data)
+    records.lock(session, project)  # the opening entry and the sum, one writer at a time
     if not arrivals_of(session, project.id) and (project.actual_investment_wan or 0) > 0:
         opening = FundArrival(project_id=project.id, amount_wan=project.actual_investment_wan,
                               date=_opening_date(project), note=OPENING_NOTE, user_id=user.id,
@@ -66,10 +68,12 @@ def add_arrival(*, session: Session, project: Project, data: dict, user: User) -
     return arrival
 
 
+@records.refuse_races("arrival")
 def update_arrival(*, session: Session, arrival: FundArrival, data: dict, user: User
                    ) -> FundArrival:
     project = session.get(Project, arrival.project_id)
     permissions.require(permissions.can_edit_project(user, project))
+    records.lock(session, project)
     data = dict(data)
     records.check_version(arrival, data.pop("version", None), data)
     values = _parse({**_snap(arrival), **data})
@@ -82,18 +86,22 @@ def update_arrival(*, session: Session, arrival: FundArrival, data: dict, user: 
     return arrival
 
 
+@records.refuse_races("arrival")
 def delete_arrival(*, session: Session, arrival: FundArrival, user: User) -> None:
     project = session.get(Project, arrival.project_id)
     permissions.require(permissions.can_edit_project(user, project))
+    records.lock(session, project)
     records.soft_delete(session, arrival, user=user, summary=project.name)
     session.flush()
     sync_actual_investment(session, project, user=user)
     session.commit()
 
 
+@records.refuse_races("arrival")
 def restore_arrival(*, session: Session, arrival: FundArrival, user: User) -> None:
     project = session.get(Project, arrival.project_id)
     permissions.require(permissions.can_edit_project(user, project))
+    records.lock(session, project)
     records.restore(session, arrival, user=user, summary=project.name)
     session.flush()
     sync_actual_investment(session, project, user=user)
@@ -101,7 +109,9 @@ def restore_arrival(*, session: Session, arrival: FundArrival, user: User) -> No
 
 
 def sync_actual_investment(session: Session, project: Project, *, user: User | None) -> bool:
-    """actual_investment_wan := sum of live entries (audited); True when it changed."""
+    """actual_investment_wan := sum of live entries (audited); True when it changed.
+    The caller holds the project's lock (records.lock), taken before it read or wrote
+    any entry: otherwise two writers each sum without the other's entry."""
     total = arrived_total(session, project.id)
     old = project.actual_investment_wan
     if old is not None and Decimal(str(old)) == total:

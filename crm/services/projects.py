@@ -41,6 +41,7 @@ def apply_jizhe(project: Project) -> None:
     project.jizhe = rules.is_jizhe(project.source_province, project.attraction_mode)
 
 
+@records.refuse_races()
 def create_project(*, session: Session, data: dict | ProjectCreate, user: User,
                    commit: bool = True) -> Project:
     raw = data.model_dump() if isinstance(data, ProjectCreate) else dict(data)
@@ -67,6 +68,7 @@ def create_project(*, session: Session, data: dict | ProjectCreate, user: User,
     return project
 
 
+@records.refuse_races("project")
 def update_project(*, session: Session, project: Project, data: dict, user: User) -> Project:
     require_edit(user, project)
     raw = _clean(dict(data))
@@ -102,6 +104,7 @@ def update_project(*, session: Session, project: Project, data: dict, user: User
     return project
 
 
+@records.refuse_races("project")
 def move_stage(*, session: Session, project: Project, to_stage: str, reason: str = "",
                user: User, version: int | None = None) -> Project:
     require_edit(user, project)
@@ -130,6 +133,7 @@ def _move(session: Session, project: Project, to_stage: str, reason: str, user: 
                  changes={"stage": [old, to_stage]}, summary=project.stage_reason)
 
 
+@records.refuse_races("project")
 def set_case_status(*, session: Session, project: Project, status: str, notes: str | None,
                     user: User) -> Project:
     permissions.require(permissions.can_edit_project(user, project))
@@ -158,6 +162,7 @@ def _apply_case(session: Session, project: Project, status: str | None, notes: s
                      summary="一事一议")
 
 
+@records.refuse_races("project")
 def delete_project(*, session: Session, project: Project, user: User) -> None:
     """Soft delete, with its follow-ups (restored together)."""
     permissions.require(permissions.can_edit_project(user, project))
@@ -169,6 +174,7 @@ def delete_project(*, session: Session, project: Project, user: User) -> None:
     session.commit()
 
 
+@records.refuse_races("project")
 def restore_project(*, session: Session, project: Project, user: User) -> None:
     permissions.require(permissions.can_edit_project(user, project))
     when = project.deleted_at

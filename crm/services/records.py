@@ -3,11 +3,20 @@ each written to the audit trail. Enterprises, projects and follow-ups use these.
 
 from __future__ import annotations
 
+import functools
+import re
+
 from sqlalchemy import insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
 from crm.models import User
 from crm.models.base import utcnow
+from crm.models.enterprise import ENTERPRISE_LABELS
+from crm.models.followup import FOLLOWUP_LABELS
+from crm.models.funding import CITY_REWARD_RULE_LABELS, FUND_ARRIVAL_LABELS
+from crm.models.project import PROJECT_LABELS
 from crm.services import audit
 from crm.services.errors import NotFound, ValidationFailed, VersionConflict
 
@@ -91,3 +100,84 @@ def restore(session: Session, obj, *, user: User, summary: str = "") -> None:
     obj.version += 1
     session.add(obj)
     audit.record(session, user=user, action="restore", obj=obj, summary=summary)
+
+
+# --- races ---------------------------------------------------------------------------
+
+def lock(session: Session, obj) -> None:
+    """Hold ``obj``'s row until commit and read it afresh. Writers that derive a
+    value from other rows (a sum, the latest date) take turns instead of each
+    computing from what it saw before the other committed.
+
+    PostgreSQL: SELECT … FOR NO KEY UPDATE (children inserted meanwhile only take
+    KEY SHARE locks, so they do not deadlock against it). SQLite has no row locks:
+    take the database's write lock now (BEGIN IMMEDIATE waits out the busy timeout)."""
+    session.flush()  # the refresh below must not drop pending changes
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        dbapi = conn.connection.dbapi_connection
+        if not dbapi.in_transaction:  # once a write ran, the lock is held already
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+    session.refresh(obj, with_for_update={"key_share": True})
+
+
+def refuse_races(record: str | None = None):
+    """A service function's lost races as the errors a user can act on:
+
+    * the row's version moved since it was read (StaleDataError, see RecordMixin)
+      → VersionConflict for the keyword argument ``record``;
+    * a unique column took the same value meanwhile (IntegrityError)
+      → ValidationFailed naming the field (统一社会信用代码：已存在…).
+
+    The caller rolls back, as for any ServiceError."""
+    def decorate(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except StaleDataError:
+                if record is None or kwargs.get(record) is None:
+                    raise
+                submitted = dict(kwargs.get("data") or {})
+                submitted.pop("version", None)
+                raise VersionConflict(kwargs[record], submitted) from None
+            except IntegrityError as exc:
+                refused = unique_violation(exc)
+                if refused is None:
+                    raise
+                raise refused from None
+        return wrapper
+    return decorate
+
+
+# Unique columns by table; record tables use their field labels.
+UNIQUE_LABELS = {
+    "enterprise": ENTERPRISE_LABELS, "project": PROJECT_LABELS, "followup": FOLLOWUP_LABELS,
+    "fundarrival": FUND_ARRIVAL_LABELS, "cityrewardrule": CITY_REWARD_RULE_LABELS,
+    "user": {"username": "用户名"}, "park": {"name": "园区名称"},
+}
+_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (\w+)\.(\w+)")
+_PG_KEY = re.compile(r"Key \(([^)]+)\)=")
+
+
+def unique_violation(exc: IntegrityError) -> ValidationFailed | None:
+    """The field whose unique constraint ``exc`` broke, as a ValidationFailed;
+    None when ``exc`` is another integrity error (a foreign key, a NOT NULL)."""
+    table = column = None
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) == "23505":  # PostgreSQL unique_violation
+        diag = orig.diag
+        table = diag.table_name
+        found = _PG_KEY.search(diag.message_detail or "")
+        if found:
+            column = found.group(1).split(",")[0].strip().strip('"')
+        elif table and diag.constraint_name:  # default names: <table>_<column>_key
+            column = diag.constraint_name.removeprefix(f"{table}_").removesuffix("_key")
+    else:
+        found = _SQLITE_UNIQUE.search(str(orig))
+        if found:
+            table, column = found.groups()
+    if not column:
+        return None
+    label = UNIQUE_LABELS.get(table or "", {}).get(column, column)
+    return ValidationFailed({column: f"{label}：已存在，不能重复（可能刚被他人录入）"})
