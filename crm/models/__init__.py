@@ -29,8 +29,8 @@ from crm.models.reference import (
 from crm.models.user import ApiToken, User
 
 __all__ = [
-    "ApiToken", "AuditChainHead", "AuditLog", "ChainSegment", "CityRewardRule", "FundArrival", "Contact",
-    "ContactBase", "Division",
+    "ApiToken", "AuditChainHead", "AuditLog", "ChainSegment", "CityRewardRule", "FundArrival",
+    "Contact", "ContactBase", "Division",
     "Enterprise", "EnterpriseCreate", "EnterprisePublic", "EnterpriseUpdate", "FollowUp",
     "FollowUpCreate", "FollowUpPublic", "FollowUpUpdate", "JizhePairing", "Park",
     "PolicyMeasure", "Project", "ProjectCreate", "ProjectPublic", "ProjectUpdate", "Setting",

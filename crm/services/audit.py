@@ -223,7 +223,8 @@ def verify(session: Session) -> ChainCheck:
     prev = ""
     for row in rows:
         values = row._mapping
-        where = f"id={values['id']}（第 {values['chain_seq']} 环，{values['at']:%Y-%m-%d %H:%M:%S}）"
+        at = f"{values['at']:%Y-%m-%d %H:%M:%S}"
+        where = f"id={values['id']}（第 {values['chain_seq']} 环，{at}）"
         if values["chain_seq"] != check.count + 1:
             check.broken = f"第 {check.count + 1} 环缺失：{where} 之前的记录被删除或移动"
         elif values["prev_hash"] != prev:

@@ -20,12 +20,12 @@ from crm.migrate import alembic_config
 from crm.models import AuditLog, User
 from crm.services import audit, enterprises, importing, projects, users
 from tests.conftest import BACKEND
+from tests.security.conftest import HOME_CITY
 
 SQLITE_TRIGGERS = [  # as migration 0004 creates them
     f"CREATE TRIGGER auditlog_no_{event.lower()} BEFORE {event} ON auditlog "
     "BEGIN SELECT RAISE(ABORT, '审计日志只能追加，不能修改或删除'); END"
     for event in ("UPDATE", "DELETE")]
-from tests.security.conftest import HOME_CITY
 
 
 def verify(runner):
