@@ -17,7 +17,7 @@ from sqlmodel import select
 
 from crm.db import get_engine, session_scope
 from crm.migrate import alembic_config
-from crm.models import AuditLog, User
+from crm.models import AuditLog, Project, User
 from crm.services import audit, enterprises, importing, projects, users
 from tests.conftest import BACKEND
 from tests.security.conftest import HOME_CITY
@@ -36,8 +36,7 @@ def some_history(app, world, n: int = 3) -> None:
     with app.app_context(), session_scope() as s:
         staff = s.get(User, world.users["staff"].id)
         for i in range(n):
-            p = s.get(type(projects.get_project(s, world.records["home_project_id"])),
-                      world.records["home_project_id"])
+            p = s.get(Project, world.records["home_project_id"])
             projects.update_project(session=s, project=p, user=staff,
                                     data={"name": f"改名{i}"})
             s.flush()
