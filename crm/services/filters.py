@@ -89,8 +89,19 @@ class ListFilters:
                 continue
             kwargs[f.name] = _coerce(f.type, raw)
         kwargs["page"] = clamp_page(kwargs.get("page"))
+        if not cls.known_sort(kwargs.get("sort")):
+            kwargs["sort"] = None  # a page ignores an unknown order (the API refuses it)
         kwargs["deleted"] = bool(kwargs.get("deleted"))
         return cls(**{k: v for k, v in kwargs.items() if v is not None})
+
+    @classmethod
+    def known_sort(cls, sort: str | None) -> bool:
+        """No order (the default), or a key of SORTS, descending with a leading "-"."""
+        return not sort or (sort[1:] if sort.startswith("-") else sort) in cls.SORTS
+
+    @classmethod
+    def sort_values(cls) -> list[str]:
+        return [v for key in cls.SORTS for v in (key, f"-{key}")]
 
     def to_args(self, **override) -> dict:
         """Non-empty filters as query parameters (for links and exports)."""

@@ -165,3 +165,66 @@ def _form_values(html: str) -> dict:
     for m in re.finditer(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', html, re.S):
         data[m.group(1)] = unescape(m.group(2)).strip()
     return data
+
+
+# --- 405 with Allow, unknown sort, null for a required field -------------------------
+
+@pytest.mark.parametrize("method, url, allowed", [
+    ("put", "/api/v1/projects", {"GET", "POST"}),
+    ("delete", "/api/v1/enterprises", {"GET", "POST"}),
+    ("put", "/api/v1/projects/1", {"GET", "PATCH", "DELETE"}),
+    ("get", "/logout", {"POST"}),
+    ("put", "/projects", {"GET"}),
+])
+def test_405_names_the_allowed_methods(client_as, method, url, allowed):
+    client = client_as("staff")
+    r = getattr(client, method)(url)
+    assert r.status_code == 405
+    assert "Allow" in r.headers, dict(r.headers)
+    assert allowed <= {m.strip() for m in r.headers["Allow"].split(",")}
+    if url.startswith("/api/"):
+        assert r.is_json and r.get_json()["error"]
+
+
+def test_unknown_sort_is_a_400_on_the_api(app, world):
+    call = _api(app, world.users["staff"].id)
+    for kind in ("projects", "enterprises", "followups"):
+        for sort in ("null", "undefined", "--name", "name;drop", "-", "id"):
+            r = call("get", f"/api/v1/{kind}", query_string={"sort": sort})
+            assert r.status_code == 400, (kind, sort, r.status_code)
+            assert "sort" in r.get_json()["error"]
+    assert call("get", "/api/v1/projects?sort=-planned").status_code == 200
+    assert call("get", "/api/v1/followups?sort=date").status_code == 200
+    assert call("get", "/api/v1/projects?sort=").status_code == 200
+    # the pages ignore an unknown order instead
+    client = app.test_client()
+    login(client, world.users["staff"].username)
+    assert client.get("/projects?sort=null").status_code == 200
+
+
+def _required(schema) -> list[str]:
+    return [name for name, f in schema.model_fields.items() if f.is_required()]
+
+
+def test_null_for_each_required_field_is_a_422_naming_it(app, world):
+    from crm.api.views import KINDS
+
+    call = _api(app, world.users["staff"].id)
+    ids = {"projects": world.records["home_project_id"],
+           "enterprises": world.records["enterprise_id"],
+           "followups": world.records["home_followup_id"]}
+    # what a record cannot be without: required on create, and what the services require
+    extra = {"projects": ["name", "stage", "project_class"], "enterprises": ["name", "kind"],
+             "followups": ["kind", "date", "summary"]}
+    failures = []
+    for name, kind in KINDS.items():
+        fields = set(_required(kind.create_schema)) | set(extra[name])
+        for field in sorted(fields & set(kind.update_schema.model_fields)):
+            r = call("patch", f"/api/v1/{name}/{ids[name]}", json={field: None})
+            body = r.get_json() or {}
+            label = body.get("fields", {}).get(field, "")
+            if r.status_code != 422 or not label.endswith("必填"):
+                failures.append((name, field, r.status_code, body))
+    assert failures == []
+    # and nothing was changed on the way
+    assert call("get", f"/api/v1/projects/{ids['projects']}").get_json()["name"] == "home项目"
