@@ -9,7 +9,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from crm import rules
-from crm.admin.cli import backup_command, restore_command
+from crm.admin.cli import audit_cli, backup_command, restore_command
 from crm.db import session_scope
 from crm.io.cli import export_command, import_command
 from crm.services import demo, reference, users
@@ -119,7 +119,7 @@ def _safe_url(url: str) -> str:
 
 COMMANDS = [init_command, seed_command, demo_command, serve_command, user_cli, token_cli,
             map_command, export_command, import_command,
-            backup_command, restore_command]
+            backup_command, restore_command, audit_cli]
 
 
 def register_commands(app: Flask) -> None:

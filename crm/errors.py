@@ -1,6 +1,6 @@
 """Error pages in Chinese, and JSON errors under /api/."""
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, current_app, jsonify, render_template, request
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -68,7 +68,14 @@ def _integrity(exc: IntegrityError):
 @bp.app_errorhandler(405)
 @bp.app_errorhandler(413)
 def _http_error(exc):
-    return error_response(exc.code, MESSAGES.get(exc.code, exc.description))
+    body, status = error_response(exc.code, MESSAGES.get(exc.code, exc.description))
+    response = current_app.make_response((body, status))
+    # the exception's own headers: a 405 names the methods that are allowed (Allow,
+    # RFC 9110 15.5.6); a 401/413 … may carry theirs
+    for name, value in exc.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
 
 
 @bp.app_errorhandler(500)

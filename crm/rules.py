@@ -140,6 +140,15 @@ ROLES = {
 }
 
 
+def city_bound_project_city(role: str | None, home_city: str | None,
+                            city_code: str | None) -> str | None:
+    """A city official's projects always land in their own 市（州）: a new project
+    without a city takes theirs. Anyone else: the city as given (None = 待定)."""
+    if role == "city" and not city_code:
+        return home_city
+    return city_code
+
+
 def label(vocab: dict, value) -> str:
     """Chinese label of a stored value; the value itself when unknown."""
     if value is None:

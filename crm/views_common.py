@@ -155,11 +155,17 @@ def render_conflict(template: str, exc: VersionConflict, labels: dict, show, *,
 
 
 def safe_next(target: str | None, fallback: str) -> str:
-    """Only redirect to a path on this host."""
-    if target and target.startswith("/") and not target.startswith("//") \
-            and not urlsplit(target).netloc and not urlsplit(target).scheme:
-        return target
-    return fallback
+    """Only redirect to a path on this host. Refused (``fallback`` instead): another
+    host (``//evil``, a scheme), backslashes (browsers read ``/\\evil`` as ``//evil``)
+    and control characters (CR/LF would split the Location header: a 500 before)."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    if "\\" in target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return fallback
+    parts = urlsplit(target)
+    if parts.netloc or parts.scheme:
+        return fallback
+    return target
 
 
 def back(fallback: str) -> str:

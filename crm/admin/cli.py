@@ -1,4 +1,4 @@
-"""`zhaoshang backup` and `zhaoshang restore`."""
+"""`zhaoshang backup`, `zhaoshang restore` and `zhaoshang audit verify`."""
 
 from __future__ import annotations
 
@@ -7,10 +7,13 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import with_appcontext
+from flask.cli import AppGroup, with_appcontext
 
-from crm.db import get_engine
+from crm.db import get_engine, session_scope
+from crm.services import audit
 from crm.services import backup as backup_service
+
+audit_cli = AppGroup("audit", help="审计日志")
 
 
 def _actor() -> str:
@@ -53,3 +56,13 @@ def restore_command(source: Path, yes: bool) -> None:
     if facts.get("safety_copy"):
         message += f"；恢复前的数据库已另存为 {facts['safety_copy']}"
     click.echo(message)
+
+
+@audit_cli.command("verify")
+def audit_verify_command() -> None:
+    """校验审计日志的哈希链：报告第一处断链，断链时以非零状态退出。"""
+    with session_scope() as session:
+        check = audit.verify(session)
+    if not check.ok:
+        raise click.ClickException(f"审计链已断开：{check.broken}（此前 {check.count} 条完好）")
+    click.echo(f"审计链完整：共 {check.count} 条记录，末条哈希 {check.last_hash or '（无）'}")

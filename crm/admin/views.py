@@ -193,7 +193,7 @@ def settings():
 def audit_log():
     session = get_session()
     filters = auditlog.AuditFilters.from_args(request.args)
-    page = paginate(session, filters.select(), page=max(request.args.get("page", 1, int), 1),
+    page = paginate(session, filters.select(), page=request.args.get("page", 1, int),
                     per_page=current_app.config["PAGE_SIZE"],
                     count_cap=current_app.config["LIST_COUNT_CAP"])
     return render_template(

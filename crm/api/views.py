@@ -190,6 +190,14 @@ def check_query_ints(filter_cls) -> None:
         raise ValidationFailed(errors)
 
 
+def check_sort(filter_cls) -> None:
+    """An unknown ``sort`` (``null``, a typo) is a 400: not silently the default order."""
+    raw = request.args.get("sort")
+    if raw is not None and raw.strip() and not filter_cls.known_sort(raw.strip()):
+        raise BadRequest(f"sort：未知的排序方式“{raw[:50]}”（可选："
+                         + "、".join(filter_cls.sort_values()) + "）")
+
+
 def integer_filter_names(filter_cls) -> list[str]:
     from dataclasses import fields
 
@@ -247,6 +255,7 @@ def list_view(kind: Kind):
         check_query_ints(kind.filters)
         per_page = query_int("per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
         page = query_int("page", 1, 1, MAX_INT // MAX_PER_PAGE)
+        check_sort(kind.filters)
         flt = kind.filters.from_args(request.args)
         result = filters.paginate(session, flt.select(), page=page, per_page=per_page,
                                   searched=bool(flt.q), default_order=not flt.sort)

@@ -1,6 +1,6 @@
 """All tables, imported here so SQLModel.metadata knows them (Alembic reads it)."""
 
-from crm.models.audit import AuditLog
+from crm.models.audit import AuditChainHead, AuditLog
 from crm.models.enterprise import (
     Contact,
     ContactBase,
@@ -29,8 +29,8 @@ from crm.models.reference import (
 from crm.models.user import ApiToken, User
 
 __all__ = [
-    "ApiToken", "AuditLog", "ChainSegment", "CityRewardRule", "FundArrival", "Contact",
-    "ContactBase", "Division",
+    "ApiToken", "AuditChainHead", "AuditLog", "ChainSegment", "CityRewardRule", "FundArrival",
+    "Contact", "ContactBase", "Division",
     "Enterprise", "EnterpriseCreate", "EnterprisePublic", "EnterpriseUpdate", "FollowUp",
     "FollowUpCreate", "FollowUpPublic", "FollowUpUpdate", "JizhePairing", "Park",
     "PolicyMeasure", "Project", "ProjectCreate", "ProjectPublic", "ProjectUpdate", "Setting",

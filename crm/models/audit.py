@@ -1,4 +1,11 @@
-"""Append-only audit trail: who did what, when, from where, old → new."""
+"""Append-only audit trail: who did what, when, from where, old → new.
+
+Each row is a link of a hash chain (migration 0016): ``chain_seq`` is its place,
+``prev_hash`` the ``row_hash`` of the row before it, ``row_hash`` a SHA-256 over the
+row's content and ``prev_hash`` (crm.services.audit.chain_hash). ``AuditChainHead``
+is the chain's one-row head: appenders lock it, so two writers never link to the same
+row, and it remembers the last link, so a cut-off tail shows too.
+"""
 
 from datetime import datetime
 
@@ -19,3 +26,14 @@ class AuditLog(SQLModel, table=True):
     object_id: int | None = Field(default=None, index=True)
     summary: str = ""
     changes: dict = Field(default_factory=dict, sa_type=JSON)
+    chain_seq: int | None = Field(default=None, index=True, unique=True)
+    prev_hash: str = ""
+    row_hash: str = ""
+
+
+class AuditChainHead(SQLModel, table=True):
+    __tablename__ = "auditchain"
+
+    id: int = Field(default=1, primary_key=True)
+    seq: int = 0  # chain_seq of the last row
+    last_hash: str = ""  # its row_hash

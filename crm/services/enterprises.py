@@ -9,7 +9,6 @@ from sqlmodel import Session, select
 
 from crm import rules
 from crm.models import (
-    AuditLog,
     Contact,
     ContactBase,
     Enterprise,
@@ -94,7 +93,7 @@ def save_enterprises(*, session: Session, new: list[NewEnterprise], user: User) 
                 for n in new for c in n.contacts or [] if _contact_name(c)]
     if contacts:
         session.execute(insert(Contact), contacts)
-    session.execute(insert(AuditLog), [audit.entry(**_create_entry(n, user)) for n in new])
+    audit.insert_many(session, [audit.entry(**_create_entry(n, user)) for n in new])
 
 
 def _create_entry(n: NewEnterprise, user: User) -> dict:

@@ -35,6 +35,10 @@ FEW_KEYWORD_MATCHES = 500
 # counts hide how many there are; the budget bounds what a wrong guess costs.
 WALK_ROWS_BUDGET = 2000
 
+# Page numbers beyond this are clamped to it: any offset the database could take is
+# far smaller, and a larger one overflows the driver (the API's limit is the same).
+MAX_PAGE = (2**31 - 1) // 500
+
 TRUE_VALUES = {"1", "true", "yes", "on", "是"}
 FALSE_VALUES = {"0", "false", "no", "off", "否"}
 
@@ -84,9 +88,20 @@ class ListFilters:
             if raw is None:
                 continue
             kwargs[f.name] = _coerce(f.type, raw)
-        kwargs["page"] = max(kwargs.get("page") or 1, 1)
+        kwargs["page"] = clamp_page(kwargs.get("page"))
+        if not cls.known_sort(kwargs.get("sort")):
+            kwargs["sort"] = None  # a page ignores an unknown order (the API refuses it)
         kwargs["deleted"] = bool(kwargs.get("deleted"))
         return cls(**{k: v for k, v in kwargs.items() if v is not None})
+
+    @classmethod
+    def known_sort(cls, sort: str | None) -> bool:
+        """No order (the default), or a key of SORTS, descending with a leading "-"."""
+        return not sort or (sort[1:] if sort.startswith("-") else sort) in cls.SORTS
+
+    @classmethod
+    def sort_values(cls) -> list[str]:
+        return [v for key in cls.SORTS for v in (key, f"-{key}")]
 
     def to_args(self, **override) -> dict:
         """Non-empty filters as query parameters (for links and exports)."""
@@ -350,6 +365,11 @@ class Page:
         return max(counted, self.page + 1 if full else self.page)
 
 
+def clamp_page(page) -> int:
+    """A page number in 1 … MAX_PAGE (junk or nothing: 1)."""
+    return min(max(page if isinstance(page, int) else 1, 1), MAX_PAGE)
+
+
 def paginate(session: Session, stmt, *, page: int, per_page: int,
              count_cap: int | None = None, searched: bool = False,
              default_order: bool = False) -> Page:
@@ -359,6 +379,7 @@ def paginate(session: Session, stmt, *, page: int, per_page: int,
     and few matches are read by id (FEW_KEYWORD_MATCHES), frequent ones may be
     found by walking the list (``default_order``: ``stmt`` is in its list's
     default order; WALK_ROWS_BUDGET)."""
+    page = clamp_page(page)
     offset = (page - 1) * per_page
     if searched:
         total = _count(session, stmt, count_cap, searched=True)

@@ -22,12 +22,17 @@ def can_edit_enterprise(user: User | None) -> bool:
     return bool(user) and user.role in EDIT_ALL_ROLES
 
 
-def can_create_project(user: User | None, city_code: str | None = None) -> bool:
+ANY_CITY = object()  # can_create_project's "some project, city not yet chosen"
+
+
+def can_create_project(user: User | None, city_code=ANY_CITY) -> bool:
+    """A city official only in their own 市（州）: a project without a city would be
+    one they could no longer edit (rules.city_bound_project_city fills it in first)."""
     if not user:
         return False
     if user.role in EDIT_ALL_ROLES:
         return True
-    return user.role == "city" and (city_code is None or city_code == user.city_code)
+    return user.role == "city" and (city_code is ANY_CITY or city_code == user.city_code)
 
 
 def can_edit_project(user: User | None, project: Project) -> bool:

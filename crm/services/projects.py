@@ -49,10 +49,12 @@ def create_project(*, session: Session, data: dict | ProjectCreate, user: User,
     payload = parse(ProjectCreate, raw, PROJECT_LABELS)
     values = payload.model_dump()
     _derive_city(values)
+    values["city_code"] = rules.city_bound_project_city(
+        user.role, user.city_code, values.get("city_code"))
     _validate(session, values, creating=True)
     permissions.require(
         permissions.can_create_project(user, values.get("city_code")),
-        "您只能新建落地在本市（州）的项目。",
+        "落地市（州）：您只能新建落地在本市（州）的项目。",
     )
     project = Project(**values)
     project.owner_id = project.owner_id or user.id
@@ -85,8 +87,12 @@ def update_project(*, session: Session, project: Project, data: dict, user: User
     _validate(session, merged, creating=False, stored=project)
     values = {key: merged[key] for key in values}  # labels mapped to codes (以商招商 → business)
     if "city_code" in values and values["city_code"] != project.city_code:
+        if not values["city_code"] and not permissions.can_create_project(user, None):
+            # the project would leave their reach: they could no longer edit it
+            raise ValidationFailed({"city_code": (
+                f"{PROJECT_LABELS['city_code']}：市（州）用户的项目须落地在本市（州），不能清空")})
         permissions.require(permissions.can_create_project(user, values["city_code"]),
-                            "您不能把项目改到其他市（州）。")
+                            "落地市（州）：您不能把项目改到其他市（州）。")
     changes = records.apply_changes(project, values)
     _derive_and_record(session, project, changes)
     if changes:

@@ -104,13 +104,16 @@ def require(fields: dict[str, str], labels: dict[str, str], field: str, message:
 
 
 def nulls_for_required(table_model, values: dict, labels: dict[str, str]) -> None:
-    """An update sending null for a NOT NULL column: text means "" (cleared), anything
-    else is a 必填 error — never a NULL the database refuses (found by fuzzing)."""
+    """An update sending null for a NOT NULL column: a text that may be empty (its
+    default is "": notes, introducer …) is cleared; anything else (a name, a stage, a
+    vocabulary such as 项目类别, a date) is a 必填 error naming the field — never a
+    NULL the database refuses, nor a null silently ignored (found by fuzzing)."""
     errors: dict[str, str] = {}
     columns = table_model.__table__.c
     for key, value in values.items():
         if value is None and key in columns and not columns[key].nullable:
-            if _is_text(columns[key].type):
+            field = table_model.model_fields.get(key)
+            if _is_text(columns[key].type) and field is not None and field.default == "":
                 values[key] = ""
             else:
                 require(errors, labels, key, "必填")
