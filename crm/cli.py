@@ -90,7 +90,7 @@ def user_create(username: str, role: str, city_code: str | None, display_name: s
 @user_cli.command("set-password")
 @click.argument("username")
 def user_set_password(username: str) -> None:
-    """设置用户密码；密码取自 ZHAOSHANG_PASSWORD 或交互输入。结束该用户的全部登录会话、撤销其 API 令牌并解除锁定。"""
+    """设置用户密码（取自 ZHAOSHANG_PASSWORD 或交互输入）；结束其全部登录会话、撤销其 API 令牌。"""
     password = os.environ.get("ZHAOSHANG_PASSWORD") or click.prompt(
         "新密码", hide_input=True, confirmation_prompt=True)
     with session_scope() as session:

@@ -19,13 +19,12 @@ from flask_login import current_user, login_required
 from sqlmodel import select
 from wtforms.fields.choices import SelectChoice
 
-from crm import rules
+from crm import rules, security
 from crm.admin import auditlog
 from crm.admin.forms import ActionForm, CaseByCaseLineForm, ResetPasswordForm, UserCreateForm
 from crm.db import get_session
 from crm.models import Enterprise, FollowUp, Project, User
 from crm.models.base import utcnow
-from crm import security
 from crm.services import audit, logins, reference, users
 from crm.services import settings as settings_service
 from crm.services.errors import ValidationFailed
