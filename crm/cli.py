@@ -87,16 +87,60 @@ def user_create(username: str, role: str, city_code: str | None, display_name: s
     click.echo(f"已创建用户 {username}（{rules.ROLES[role]}）")
 
 
+@user_cli.command("set-password")
+@click.argument("username")
+def user_set_password(username: str) -> None:
+    """设置用户密码（取自 ZHAOSHANG_PASSWORD 或交互输入）；结束其全部登录会话、撤销其 API 令牌。"""
+    password = os.environ.get("ZHAOSHANG_PASSWORD") or click.prompt(
+        "新密码", hide_input=True, confirmation_prompt=True)
+    with session_scope() as session:
+        user = _existing_user(session, username)
+        try:
+            users.reset_password(session, user=user, new=password, actor=None,
+                                 actor_name=_cli_actor())
+        except ValidationFailed as exc:
+            raise click.ClickException("；".join(exc.fields.values())) from None
+    click.echo(f"已设置用户 {username} 的密码；其登录会话已结束，API 令牌已撤销")
+
+
 @token_cli.command("create")
 @click.argument("username")
 @click.option("--name", default="cli")
-def token_create(username: str, name: str) -> None:
+@click.option("--days", type=click.IntRange(min=1), default=None,
+              help="有效天数；默认 ZHAOSHANG_TOKEN_DAYS（180）")
+def token_create(username: str, name: str, days: int | None) -> None:
     """为用户创建 API 令牌并打印（只显示一次）。"""
     with session_scope() as session:
-        user = users.get_by_username(session, username)
-        if user is None:
-            raise click.ClickException(f"用户 {username} 不存在")
-        click.echo(users.create_token(session, user=user, name=name))
+        user = _existing_user(session, username)
+        click.echo(users.create_token(session, user=user, name=name,
+                                      days=days or current_app.config["TOKEN_DAYS"]))
+
+
+@token_cli.command("revoke")
+@click.argument("username")
+def token_revoke(username: str) -> None:
+    """撤销用户的全部 API 令牌。"""
+    from crm.services import audit
+
+    with session_scope() as session:
+        user = _existing_user(session, username)
+        count = users.revoke_tokens(session, user=user)
+        audit.record(session, user=None, username=_cli_actor(), action="user", obj=user,
+                     summary=f"撤销 {username} 的全部 API 令牌（{count} 个）")
+    click.echo(f"已撤销用户 {username} 的 {count} 个 API 令牌")
+
+
+def _existing_user(session, username: str):
+    user = users.get_by_username(session, username)
+    if user is None:
+        raise click.ClickException(f"用户 {username} 不存在")
+    return user
+
+
+def _cli_actor() -> str:
+    from crm.admin.cli import _actor
+
+    return _actor()
 
 
 def _demo_user(session, username: str, role: str, display_name: str, city_code=None):

@@ -34,6 +34,14 @@ class Config:
         self.SESSION_IDLE_MINUTES = int(_env("SESSION_IDLE_MINUTES", "30"))
         self.LOGIN_MAX_FAILURES = int(_env("LOGIN_MAX_FAILURES", "5"))
         self.LOGIN_LOCK_MINUTES = int(_env("LOGIN_LOCK_MINUTES", "15"))
+        # Failures per (username, client address) lock that address only; this many
+        # across all addresses within LOGIN_LOCK_MINUTES lock the account everywhere.
+        self.LOGIN_CEILING = int(_env("LOGIN_CEILING", "50"))
+        # A browser session is bound to its user agent, and to its client address
+        # unless this is 0 (clients whose address changes, e.g. mobile networks).
+        self.SESSION_BIND_ADDRESS = _env("SESSION_BIND_ADDRESS", "1") != "0"
+        # API tokens expire this many days after they are created.
+        self.TOKEN_DAYS = int(_env("TOKEN_DAYS", "180"))
         # Map base layer: none | tianditu | amap | custom (see README).
         self.MAP_TILES = _env("MAP_TILES", "none")
         self.MAP_TILE_URL = _env("MAP_TILE_URL", "")

@@ -18,6 +18,15 @@ and refreshed on each request, and itsdangerous refuses a cookie signed longer a
 that. On top, the session carries the time of the last request (``_last_seen``); a
 logged-in request after more than SESSION_IDLE_MINUTES of silence is logged out
 (audited as 退出/空闲超时) and sent to the login page.
+
+Server-side sessions
+--------------------
+The signed cookie alone would stay valid after logout. ``begin_login`` makes a
+``UserSession`` row (crm.services.sessions) and keeps its random key in the cookie;
+before every request ``_check_server_session`` finds the row (same user, same user
+agent and client address as at login, not idle) or logs the cookie out, and the
+user_loader (crm.auth.views) accepts only a user whose row was found this request.
+Logout deletes the row; a password change deletes the user's other rows.
 """
 
 from __future__ import annotations
@@ -33,6 +42,7 @@ from markupsafe import Markup
 from crm.services import audit
 
 LAST_SEEN = "_last_seen"
+SESSION_KEY = "_sk"  # the key of this login's UserSession row
 
 BASE_POLICY = (
     "default-src 'self'; "
@@ -95,6 +105,7 @@ def init_app(app: Flask) -> None:
             return  # bearer tokens only: the API neither reads nor sets the session cookie
         session.permanent = True  # cookie lifetime = PERMANENT_SESSION_LIFETIME
         _idle_timeout()
+        _check_server_session()
 
     @app.after_request
     def _headers(response):
@@ -129,16 +140,83 @@ def _idle_timeout() -> None:
 
 
 def _expire_session(user_id) -> None:
-    from flask_login import logout_user
-
     from crm.db import get_session
     from crm.models import User
+    from crm.services import sessions
 
     db = get_session()
     user = db.get(User, int(user_id)) if str(user_id).isdigit() else None
+    sessions.end(db, key=session.get(SESSION_KEY))
     if user is not None:
         audit.record(db, user=user, action="logout", obj=user, summary="空闲超时，自动退出")
-        db.commit()
-    logout_user()
-    session.pop(LAST_SEEN, None)
+    db.commit()
+    _forget_login()
     flash("长时间未操作，已自动退出，请重新登录。", "warning")
+
+
+# --- server-side sessions ------------------------------------------------------------
+
+def client_fingerprint() -> str:
+    from crm.services import sessions
+
+    address = (request.remote_addr or "") if current_app.config["SESSION_BIND_ADDRESS"] else None
+    return sessions.fingerprint(user_agent=request.user_agent.string, address=address)
+
+
+def begin_login(user) -> None:
+    """After login_user: a server-side row for this browser, its key in the cookie."""
+    from crm.db import get_session
+    from crm.services import sessions
+
+    db = get_session()
+    key = sessions.start(db, user=user, fingerprint=client_fingerprint(),
+                         address=request.remote_addr or "",
+                         user_agent=request.user_agent.string,
+                         idle=current_app.permanent_session_lifetime)
+    db.commit()
+    session[SESSION_KEY] = key
+    session[LAST_SEEN] = int(time.time())
+    g.login_user_id = user.id
+
+
+def end_login() -> None:
+    """Logout: delete this session's row (the caller audits) and clear the cookie."""
+    from crm.db import get_session
+    from crm.services import sessions
+
+    db = get_session()
+    sessions.end(db, key=session.get(SESSION_KEY))
+    db.commit()
+    _forget_login()
+
+
+def current_session_key() -> str | None:
+    return session.get(SESSION_KEY)
+
+
+def _forget_login() -> None:
+    from flask_login import logout_user
+
+    logout_user()
+    g.pop("login_user_id", None)
+    for key in (SESSION_KEY, LAST_SEEN):
+        session.pop(key, None)
+
+
+def _check_server_session() -> None:
+    """A cookie that names a user must have its live row; else it is logged out."""
+    from crm.db import get_session
+    from crm.services import sessions
+
+    user_id = session.get("_user_id")
+    if user_id is None or request.endpoint == "static":
+        return
+    user_id = int(user_id) if str(user_id).isdigit() else -1
+    row = sessions.find(get_session(), key=session.get(SESSION_KEY), user_id=user_id,
+                        fingerprint=client_fingerprint(),
+                        idle=current_app.permanent_session_lifetime)
+    if row is None:
+        _forget_login()
+        flash("登录已失效（已退出、密码已修改或在其他环境使用），请重新登录。", "warning")
+        return
+    g.login_user_id = row.user_id

@@ -19,13 +19,13 @@ from flask_login import current_user, login_required
 from sqlmodel import select
 from wtforms.fields.choices import SelectChoice
 
-from crm import rules
+from crm import rules, security
 from crm.admin import auditlog
 from crm.admin.forms import ActionForm, CaseByCaseLineForm, ResetPasswordForm, UserCreateForm
 from crm.db import get_session
 from crm.models import Enterprise, FollowUp, Project, User
 from crm.models.base import utcnow
-from crm.services import audit, reference, users
+from crm.services import audit, logins, reference, users
 from crm.services import settings as settings_service
 from crm.services.errors import ValidationFailed
 from crm.services.filters import paginate
@@ -92,10 +92,13 @@ def index():
     session = get_session()
     people = users.list_users(session)
     now = utcnow()
+    address_locks = logins.address_locks(session)
     return render_template(
         "admin/index.html",
         users=people,
         locked={u.id for u in people if u.locked_until and _aware(u.locked_until) > now},
+        address_locks=address_locks,
+        address_locked={lock.username for lock in address_locks},
         auditlog=auditlog,
         cities=_city_names(session),
         line=settings_service.case_by_case_line_wan(session),
@@ -150,15 +153,34 @@ def user_reset_password(user_id: int):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            users.reset_password(get_session(), user=user, new=form.new_password.data,
-                                 actor=current_user)
+            users.reset_password(
+                get_session(), user=user, new=form.new_password.data, actor=current_user,
+                keep_session_key=security.current_session_key()
+                if user.id == current_user.id else None)
         except ValidationFailed as exc:
             get_session().rollback()
             _put_errors(form, exc)
         else:
-            flash(f"已重置用户 {user.username} 的密码（并解除锁定）。", "success")
+            flash(f"已重置用户 {user.username} 的密码（并解除锁定、结束其登录会话、"
+                  "撤销其 API 令牌）。", "success")
             return redirect(url_for("admin.index"))
     return render_template("admin/reset_password.html", form=form, user=user)
+
+
+@bp.route("/users/<int:user_id>/unlock", methods=["POST"])
+@admin_required
+def user_unlock(user_id: int):
+    """Lift the login locks of an account, at every address."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    user = _get_user(user_id)
+    session = get_session()
+    logins.unlock(session, user=user)
+    audit.record(session, user=current_user, action="user", obj=user,
+                 summary=f"解除用户 {user.username} 的登录锁定")
+    session.commit()
+    flash(f"已解除用户 {user.username} 的登录锁定。", "success")
+    return redirect(url_for("admin.index"))
 
 
 # --- settings -----------------------------------------------------------------------

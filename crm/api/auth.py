@@ -1,7 +1,9 @@
 """Bearer tokens for the JSON API.
 
 The API authenticates with ``Authorization: Bearer <token>`` only (tokens from
-``zhaoshang token create USERNAME``). It never looks at the cookie session, so a
+``zhaoshang token create USERNAME``; they expire after ZHAOSHANG_TOKEN_DAYS, are
+revoked on the tokens page, by ``zhaoshang token revoke USERNAME`` and by a password
+change). It never looks at the cookie session, so a
 logged-in browser cannot be made to call it (no CSRF hole) and CSRF protection is
 switched off for the blueprint.
 """
@@ -15,7 +17,7 @@ from crm.models import User
 from crm.services import users
 
 UNAUTHORIZED_MISSING = "缺少访问令牌：请在请求头中提供 Authorization: Bearer <令牌>。"
-UNAUTHORIZED_INVALID = "访问令牌无效、已撤销或用户已停用。"
+UNAUTHORIZED_INVALID = "访问令牌无效、已过期、已撤销或用户已停用。"
 # Tokens are "zs_" + 43 url-safe characters; anything far longer is not one of ours.
 MAX_TOKEN_LENGTH = 200
 

@@ -15,3 +15,7 @@ class ChangePasswordForm(FlaskForm):
     confirm = PasswordField("确认新密码", validators=[
         EqualTo("new_password", message="两次输入的新密码不一致")])
     submit = SubmitField("修改密码")
+
+
+class ActionForm(FlaskForm):
+    """Only the CSRF token: for one-click POST buttons (revoke a token)."""

@@ -1,22 +1,37 @@
-"""Login, logout and password change."""
+"""Login, logout, password change, and the API tokens page."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user
 
-from crm.auth.forms import ChangePasswordForm, LoginForm
+from crm import security
+from crm.auth.forms import ActionForm, ChangePasswordForm, LoginForm
 from crm.db import get_session
 from crm.extensions import login_manager
-from crm.models import User
-from crm.services import audit, users
+from crm.models import ApiToken, User
+from crm.models.base import utcnow
+from crm.services import audit, logins, users
 from crm.services.errors import ValidationFailed
-from crm.views_common import safe_next
+from crm.views_common import all_users, safe_next
 
 bp = Blueprint("auth", __name__)
 
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    user = get_session().get(User, int(user_id)) if user_id.isdigit() else None
+    # only the user whose server-side session crm.security found for this request
+    if not user_id.isdigit() or g.get("login_user_id") != int(user_id):
+        return None
+    user = get_session().get(User, int(user_id))
     return user if user and user.is_active else None
 
 
@@ -26,12 +41,13 @@ def login():
         return redirect(url_for("main.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user, problem = users.authenticate(
+        user, problem = logins.authenticate(
             get_session(), username=form.username.data, password=form.password.data,
-            max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-            lock_minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+            address=request.remote_addr or "",
+            limits=logins.Limits.from_config(current_app.config))
         if user is not None:
             login_user(user)
+            security.begin_login(user)
             return redirect(safe_next(request.args.get("next"), url_for("main.index")))
         flash(problem, "danger")
     return render_template("auth/login.html", form=form)
@@ -43,7 +59,7 @@ def logout():
     session = get_session()
     audit.record(session, user=current_user, action="logout", obj=current_user)
     session.commit()
-    logout_user()
+    security.end_login()
     flash("您已退出登录。", "info")
     return redirect(url_for("auth.login"))
 
@@ -55,11 +71,42 @@ def change_password():
     if form.validate_on_submit():
         try:
             users.change_password(get_session(), user=current_user, old=form.old_password.data,
-                                  new=form.new_password.data)
+                                  new=form.new_password.data,
+                                  keep_session_key=security.current_session_key())
         except ValidationFailed as exc:
             for field, message in exc.fields.items():
                 getattr(form, field).errors.append(message)
         else:
-            flash("密码已修改。", "success")
+            flash("密码已修改；您在其他地方的登录已结束，API 令牌已全部撤销。", "success")
             return redirect(url_for("main.index"))
     return render_template("auth/password.html", form=form)
+
+
+# --- API tokens ----------------------------------------------------------------------
+
+@bp.route("/tokens")
+@login_required
+def tokens():
+    """Your API tokens; an admin sees and revokes everyone's."""
+    session = get_session()
+    everyone = current_user.role == "admin"
+    rows = users.list_tokens(session, user=None if everyone else current_user)
+    return render_template("auth/tokens.html", tokens=rows, everyone=everyone, now=utcnow(),
+                           owners=all_users(session) if everyone else {},
+                           action_form=ActionForm())
+
+
+@bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def token_revoke(token_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    session = get_session()
+    token = session.get(ApiToken, token_id)
+    if token is None or (token.user_id != current_user.id and current_user.role != "admin"):
+        abort(404)
+    if users.revoke_token(session, token=token, actor=current_user):
+        flash(f"已撤销令牌 {token.name or token.id}。", "success")
+    else:
+        flash("该令牌此前已撤销。", "info")
+    return redirect(url_for("auth.tokens"))

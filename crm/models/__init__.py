@@ -26,7 +26,7 @@ from crm.models.reference import (
     PolicyMeasure,
     Setting,
 )
-from crm.models.user import ApiToken, User
+from crm.models.user import ApiToken, LoginThrottle, User, UserSession
 
 __all__ = [
     "ApiToken", "AuditChainHead", "AuditLog", "ChainSegment", "CityRewardRule", "FundArrival",
@@ -34,5 +34,5 @@ __all__ = [
     "Enterprise", "EnterpriseCreate", "EnterprisePublic", "EnterpriseUpdate", "FollowUp",
     "FollowUpCreate", "FollowUpPublic", "FollowUpUpdate", "JizhePairing", "Park",
     "PolicyMeasure", "Project", "ProjectCreate", "ProjectPublic", "ProjectUpdate", "Setting",
-    "StageChange", "User",
+    "StageChange", "User", "UserSession", "LoginThrottle",
 ]

@@ -1,4 +1,5 @@
-"""Users: password policy, Argon2 hashing, lockout, API tokens."""
+"""Users: password policy, Argon2 hashing, password changes, API tokens.
+Login itself (throttling, one failure message) is crm.services.logins."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import or_, update
 from sqlmodel import Session, select
 
 from crm import rules
@@ -70,52 +72,25 @@ def create_user(session: Session, *, username: str, password: str, role: str,
     return user
 
 
-def authenticate(session: Session, *, username: str, password: str, max_failures: int,
-                 lock_minutes: int) -> tuple[User | None, str | None]:
-    """(user, None) on success, else (None, Chinese reason). Failures are audited."""
-    user = get_by_username(session, (username or "").strip())
-    now = utcnow()
-    if user is None:
-        _failed(session, None, username, "用户不存在")
-        return None, "用户名或密码错误。"
-    if not user.is_active:
-        _failed(session, user, username, "账号已停用")
-        return None, "该账号已停用，请联系管理员。"
-    if user.locked_until and user.locked_until > now:
-        _failed(session, user, username, "账号已锁定")
-        return None, "登录失败次数过多，账号已临时锁定，请稍后再试。"
-    if not verify_password(user, password or ""):
-        user.failed_logins += 1
-        if user.failed_logins >= max_failures:
-            user.locked_until = now + timedelta(minutes=lock_minutes)
-            user.failed_logins = 0
-        _failed(session, user, username, "密码错误")
-        return None, "用户名或密码错误。"
-    user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    session.add(user)
-    audit.record(session, user=user, action="login", obj=user)
-    session.commit()
-    return user, None
-
-
 def verify_password(user: User, password: str) -> bool:
+    return verify_hash(user.password_hash, password)
+
+
+def verify_hash(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(user.password_hash, password)
+        return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
 
-def _failed(session: Session, user: User | None, username: str, why: str) -> None:
-    if user is not None:
-        session.add(user)
-    audit.record(session, user=None, username=username, action="login_failed",
-                 object_type="user", object_id=user.id if user else None, summary=why)
-    session.commit()
+def needs_rehash(password_hash: str) -> bool:
+    return _hasher.check_needs_rehash(password_hash)
 
 
-def change_password(session: Session, *, user: User, old: str, new: str) -> None:
+def change_password(session: Session, *, user: User, old: str, new: str,
+                    keep_session_key: str | None = None) -> None:
+    """The user changes their own password: their other sessions end and their API
+    tokens are revoked; ``keep_session_key`` is the session they do it from."""
     if not verify_password(user, old):
         raise ValidationFailed({"old_password": "原密码：不正确"})
     problem = password_problem(new)
@@ -123,8 +98,18 @@ def change_password(session: Session, *, user: User, old: str, new: str) -> None
         raise ValidationFailed({"new_password": f"新密码：{problem}"})
     user.password_hash, user.password_changed_at = hash_password(new), utcnow()
     session.add(user)
-    audit.record(session, user=user, action="user", obj=user, summary="修改密码")
+    ended, revoked = _after_password_change(session, user=user, keep_session_key=keep_session_key)
+    audit.record(session, user=user, action="user", obj=user,
+                 summary=f"修改密码（结束其他会话 {ended} 个，撤销令牌 {revoked} 个）")
     session.commit()
+
+
+def _after_password_change(session: Session, *, user: User,
+                           keep_session_key: str | None = None) -> tuple[int, int]:
+    from crm.services import sessions
+
+    return (sessions.end_all(session, user=user, keep_key=keep_session_key),
+            revoke_tokens(session, user=user))
 
 
 def set_active(session: Session, *, user: User, active: bool, actor: User) -> None:
@@ -140,16 +125,22 @@ def set_active(session: Session, *, user: User, active: bool, actor: User) -> No
     session.commit()
 
 
-def reset_password(session: Session, *, user: User, new: str, actor: User) -> None:
-    """An admin sets a new password (policy applies); this also lifts a lockout."""
+def reset_password(session: Session, *, user: User, new: str, actor: User | None,
+                   actor_name: str = "", keep_session_key: str | None = None) -> None:
+    """An admin (or ``zhaoshang user set-password``: actor None, ``actor_name``) sets a
+    new password (policy applies). This lifts a lockout, ends the user's sessions (but
+    ``keep_session_key``'s) and revokes their API tokens."""
+    from crm.services import logins
+
     problem = password_problem(new or "")
     if problem:
         raise ValidationFailed({"new_password": f"新密码：{problem}"})
     user.password_hash, user.password_changed_at = hash_password(new), utcnow()
-    user.failed_logins, user.locked_until = 0, None
-    session.add(user)
-    audit.record(session, user=actor, action="user", obj=user,
-                 summary=f"重置用户 {user.username} 的密码")
+    logins.unlock(session, user=user)
+    ended, revoked = _after_password_change(session, user=user, keep_session_key=keep_session_key)
+    audit.record(session, user=actor, username=actor_name, action="user", obj=user,
+                 summary=f"重置用户 {user.username} 的密码（结束会话 {ended} 个，"
+                         f"撤销令牌 {revoked} 个）")
     session.commit()
 
 
@@ -159,22 +150,74 @@ def list_users(session: Session) -> list[User]:
 
 # --- API tokens --------------------------------------------------------------------
 
+# last_used_at is written at most once an hour per token: one conditional UPDATE
+TOKEN_TOUCH = timedelta(hours=1)
+DEFAULT_TOKEN_DAYS = 180
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(session: Session, *, user: User, name: str = "") -> str:
+def create_token(session: Session, *, user: User, name: str = "",
+                 days: int = DEFAULT_TOKEN_DAYS) -> str:
+    if days < 1:
+        raise ValidationFailed({"days": "有效期：至少1天"})
     token = "zs_" + secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token), name=name))
-    audit.record(session, user=user, action="user", obj=user, summary="创建 API 令牌")
+    now = utcnow()
+    session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token), name=name,
+                         created_at=now, expires_at=now + timedelta(days=days)))
+    audit.record(session, user=user, action="user", obj=user,
+                 summary=f"创建 API 令牌 {name}，{days} 天有效")
     session.commit()
     return token
 
 
 def user_for_token(session: Session, token: str) -> User | None:
+    """The token's active user; a revoked or expired token, or a disabled user: None.
+    Commits (last_used_at), so call it before the request changes anything."""
+    now = utcnow()
     row = session.exec(select(ApiToken).where(ApiToken.token_hash == _token_hash(token),
-                                              ApiToken.revoked_at.is_(None))).first()
+                                              ApiToken.revoked_at.is_(None),
+                                              ApiToken.expires_at > now)).first()
     if row is None:
         return None
     user = session.get(User, row.user_id)
-    return user if user and user.is_active else None
+    if user is None or not user.is_active:
+        return None
+    if row.last_used_at is None or now - row.last_used_at >= TOKEN_TOUCH:
+        t = ApiToken.__table__
+        session.execute(update(t).where(
+            t.c.id == row.id,
+            or_(t.c.last_used_at.is_(None), t.c.last_used_at < now - TOKEN_TOUCH),
+        ).values(last_used_at=now))
+        session.commit()
+    return user
+
+
+def list_tokens(session: Session, *, user: User | None = None) -> list[ApiToken]:
+    """``user``'s tokens, or everyone's (None), newest first."""
+    stmt = select(ApiToken).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    if user is not None:
+        stmt = stmt.where(ApiToken.user_id == user.id)
+    return list(session.exec(stmt))
+
+
+def revoke_token(session: Session, *, token: ApiToken, actor: User | None) -> bool:
+    """Revoke one token; False when it already was. Commits."""
+    t = ApiToken.__table__
+    done = session.execute(update(t).where(t.c.id == token.id, t.c.revoked_at.is_(None))
+                           .values(revoked_at=utcnow())).rowcount
+    if done:
+        owner = session.get(User, token.user_id)
+        audit.record(session, user=actor, username="" if actor else "命令行", action="user",
+                     obj=owner, summary=f"撤销 {owner.username} 的 API 令牌 {token.name}".strip())
+    session.commit()
+    return bool(done)
+
+
+def revoke_tokens(session: Session, *, user: User) -> int:
+    """Revoke all of ``user``'s live tokens; how many (caller audits and commits)."""
+    t = ApiToken.__table__
+    return session.execute(update(t).where(t.c.user_id == user.id, t.c.revoked_at.is_(None))
+                           .values(revoked_at=utcnow())).rowcount

@@ -39,7 +39,8 @@ def test_disable_and_enable(app, client_as, make_user):
     victim = make_user("staff")
     assert c.post(f"/admin/users/{victim.id}/active", data={"active": "0"}).status_code == 302
     r = login(app.test_client(), victim.username)
-    assert r.status_code == 200 and "已停用" in r.get_data(as_text=True)
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "用户名或密码错误" in html and "已停用" not in html
     assert c.post(f"/admin/users/{victim.id}/active", data={"active": "1"}).status_code == 302
     assert login(app.test_client(), victim.username).status_code == 302
     # never deleted: the row is still there

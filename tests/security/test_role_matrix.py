@@ -56,6 +56,8 @@ EXPECTATIONS: dict[str, dict] = {
     "auth.logout POST": expect(admin=LOGIN, staff=LOGIN, city=LOGIN, viewer=LOGIN),  # → login page
     "auth.change_password GET": READ,
     "auth.change_password POST": READ,
+    "auth.tokens GET": READ,                 # own tokens (an admin's: everyone's)
+    "auth.token_revoke POST": OWN_ONLY,
     # reading pages: every role
     "main.index GET": READ,
     "main.docket GET": READ,
@@ -115,6 +117,7 @@ EXPECTATIONS: dict[str, dict] = {
     "admin.user_set_active POST": ADMIN,
     "admin.user_reset_password GET": ADMIN,
     "admin.user_reset_password POST": ADMIN,
+    "admin.user_unlock POST": ADMIN,
     "admin.settings GET": ADMIN,
     "admin.settings POST": ADMIN,
     "admin.audit GET": OVERSIGHT,
@@ -165,7 +168,9 @@ BODIES = {
     "api.enterprises_create": lambda r, side: {"name": "矩阵测试企业"},
 }
 ENDPOINT_FIXED = {"bootstrap.static": {"filename": "css/bootstrap.min.css"},
-                  "map.asset": {"filename": "leaflet.js"}}
+                  "map.asset": {"filename": "leaflet.js"},
+                  # no such token: revoking someone else's is tests/security/test_tokens.py
+                  "auth.token_revoke": {"token_id": 999999}}
 
 
 def param_value(endpoint: str, name: str, records: dict, side: str):
