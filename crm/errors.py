@@ -1,6 +1,6 @@
 """Error pages in Chinese, and JSON errors under /api/."""
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, current_app, jsonify, render_template, request
 
 from crm.db import get_session
 from crm.services.errors import Forbidden, NotFound, ServiceError
@@ -44,9 +44,15 @@ def _service_error(exc: ServiceError):
 @bp.app_errorhandler(403)
 @bp.app_errorhandler(404)
 @bp.app_errorhandler(405)
-@bp.app_errorhandler(413)
 def _http_error(exc):
     return error_response(exc.code, MESSAGES.get(exc.code, exc.description))
+
+
+@bp.app_errorhandler(413)
+def _too_large(_exc):
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    return error_response(413, f"{MESSAGES[413]}（上限 {limit // (1024 * 1024)} MB），"
+                               "请拆分为多个文件后分别上传")
 
 
 @bp.app_errorhandler(500)

@@ -37,6 +37,21 @@ def apply_jizhe(project: Project) -> None:
 
 def create_project(*, session: Session, data: dict | ProjectCreate, user: User,
                    commit: bool = True) -> Project:
+    project = prepare_project(session=session, data=data, user=user)
+    session.add(project)
+    session.flush()
+    session.add(StageChange(project_id=project.id, from_stage=None, to_stage=project.stage,
+                            reason=project.stage_reason, user_id=user.id, username=user.username))
+    audit.record(session, user=user, action="create", obj=project,
+                 changes=audit.diff({}, _audited(project)), summary=project.name)
+    if commit:
+        session.commit()
+    return project
+
+
+def prepare_project(*, session: Session, data: dict | ProjectCreate, user: User) -> Project:
+    """Every check and derived field of a new project, writing nothing: the project
+    is not added to the session (an import's preview checks its rows with this)."""
     raw = data.model_dump() if isinstance(data, ProjectCreate) else dict(data)
     raw = _clean(raw)
     payload = parse(ProjectCreate, raw, PROJECT_LABELS)
@@ -50,14 +65,6 @@ def create_project(*, session: Session, data: dict | ProjectCreate, user: User,
     project = Project(**values)
     project.owner_id = project.owner_id or user.id
     _derive(session, project)
-    session.add(project)
-    session.flush()
-    session.add(StageChange(project_id=project.id, from_stage=None, to_stage=project.stage,
-                            reason=project.stage_reason, user_id=user.id, username=user.username))
-    audit.record(session, user=user, action="create", obj=project,
-                 changes=audit.diff({}, _audited(project)), summary=project.name)
-    if commit:
-        session.commit()
     return project
 
 
