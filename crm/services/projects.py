@@ -12,7 +12,13 @@ from crm.models.project import PROJECT_LABELS, ProjectUpdate, StageChange
 from crm.services import audit, geo, permissions, records, reference
 from crm.services import settings as settings_service
 from crm.services.errors import Forbidden, ValidationFailed
-from crm.services.validation import check_choice, nulls_for_required, parse, require
+from crm.services.validation import (
+    check_choice,
+    nulls_for_required,
+    parse,
+    require,
+    text_problem,
+)
 
 # Fields a stage move, not an edit, changes; and fields no one sets by hand.
 STAGE_FIELDS = {"stage", "stage_reason"}
@@ -120,6 +126,9 @@ def _move(session: Session, project: Project, to_stage: str, reason: str, user: 
         raise ValidationFailed({"stage": (
             f"阶段：不能从“{rules.label(rules.STAGES, project.stage)}”"
             f"直接变更为“{rules.label(rules.STAGES, to_stage)}”")})
+    problem = text_problem("stage_reason", reason)
+    if problem:
+        raise ValidationFailed({"stage_reason": f"{PROJECT_LABELS['stage_reason']}：{problem}"})
     if to_stage in rules.STAGES_NEEDING_REASON and not (reason or "").strip():
         raise ValidationFailed({"stage_reason": "阶段说明：搁置或终止须填写原因"})
     old = project.stage
@@ -150,6 +159,9 @@ def _apply_case(session: Session, project: Project, status: str | None, notes: s
         allowed = rules.CASE_STATUS_TRANSITIONS.get(project.case_status or "pending", set())
         if status not in allowed:
             raise ValidationFailed({"case_status": "一事一议状态：不允许的状态变更"})
+    problem = text_problem("case_notes", notes)
+    if problem:
+        raise ValidationFailed({"case_notes": f"{PROJECT_LABELS['case_notes']}：{problem}"})
     values = {"case_status": status}
     if notes is not None:
         values["case_notes"] = notes
