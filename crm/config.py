@@ -52,7 +52,16 @@ class Config:
         self.REMEMBER_COOKIE_HTTPONLY = True
         self.WTF_CSRF_TIME_LIMIT = None
         self.BOOTSTRAP_SERVE_LOCAL = True
-        self.MAX_CONTENT_LENGTH = 32 * 1024 * 1024
+        # Uploads: the request as a whole (larger ones get a Chinese 413 page), and what
+        # an imported table may hold, checked before it is parsed (crm/tabular/limits.py).
+        self.MAX_CONTENT_LENGTH = int(_env("MAX_UPLOAD_MB", "32")) * 1024 * 1024
+        self.IMPORT_MAX_UNCOMPRESSED_MB = int(_env("IMPORT_MAX_UNCOMPRESSED_MB", "200"))
+        self.IMPORT_MAX_ENTRIES = int(_env("IMPORT_MAX_ENTRIES", "1000"))
+        self.IMPORT_MAX_ROWS = int(_env("IMPORT_MAX_ROWS", "200000"))
+        self.IMPORT_MAX_COLUMNS = int(_env("IMPORT_MAX_COLUMNS", "256"))
+        self.IMPORT_MAX_CELLS = int(_env("IMPORT_MAX_CELLS", "6000000"))
+        self.IMPORT_MAX_CELL_CHARS = int(_env("IMPORT_MAX_CELL_CHARS", "32767"))
+        self.IMPORT_MAX_CSV_MB = int(_env("IMPORT_MAX_CSV_MB", "20"))
         self.JSON_AS_ASCII = False
 
     def as_dict(self) -> dict:

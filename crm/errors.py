@@ -66,7 +66,6 @@ def _integrity(exc: IntegrityError):
 @bp.app_errorhandler(403)
 @bp.app_errorhandler(404)
 @bp.app_errorhandler(405)
-@bp.app_errorhandler(413)
 def _http_error(exc):
     body, status = error_response(exc.code, MESSAGES.get(exc.code, exc.description))
     response = current_app.make_response((body, status))
@@ -76,6 +75,13 @@ def _http_error(exc):
         if name.lower() != "content-type":
             response.headers[name] = value
     return response
+
+
+@bp.app_errorhandler(413)
+def _too_large(_exc):
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    return error_response(413, f"{MESSAGES[413]}（上限 {limit // (1024 * 1024)} MB），"
+                               "请拆分为多个文件后分别上传")
 
 
 @bp.app_errorhandler(500)

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlmodel import select
 
@@ -13,6 +14,7 @@ from crm.db import session_scope
 from crm.models import User
 from crm.services import exporting, importing
 from crm.tabular.divisions import parse_city_code
+from crm.tabular.limits import ReadLimits
 from crm.tabular.values import CellError
 
 
@@ -134,6 +136,7 @@ def import_command(kind, file, dry_run, include_similar, status_out, username) -
             user=user,
             commit=not dry_run,
             include_similar=include_similar,
+            limits=ReadLimits.from_config(current_app.config),
         )
     for note in report.notes:
         click.echo(note)

@@ -31,6 +31,7 @@ from crm.io.forms import ConfirmForm, MergeForm, UploadForm
 from crm.models import Enterprise
 from crm.services import dedupe, exporting, importing, permissions
 from crm.services.errors import ServiceError
+from crm.tabular.limits import ReadLimits
 from crm.tabular.writers import iter_csv
 
 bp = Blueprint("io", __name__)
@@ -146,6 +147,10 @@ def _claim(folder: Path) -> bool:
     return True
 
 
+def _limits() -> ReadLimits:
+    return ReadLimits.from_config(current_app.config)
+
+
 def _require_writer() -> None:
     if not permissions.can_write_anything(_user()):
         abort(403)
@@ -174,6 +179,7 @@ def import_upload():
             filename=filename,
             user=_user(),
             commit=False,
+            limits=_limits(),
         )
         _save_report(folder, meta, report)
         return redirect(url_for("io.import_preview", token=token))
@@ -218,6 +224,7 @@ def import_confirm(token: str):
             user=_user(),
             commit=True,
             include_similar=form.include_similar.data,
+            limits=_limits(),
         )
         meta["done"] = report.committed
         _save_report(folder, meta, report)
@@ -236,7 +243,8 @@ def import_status(token: str):
     report = importing.ImportReport.from_dict(meta["report"])
     fh = io.BytesIO()
     importing.write_status_sheet(
-        fh, data=(folder / "source").read_bytes(), filename=meta["filename"], report=report
+        fh, data=(folder / "source").read_bytes(), filename=meta["filename"], report=report,
+        limits=_limits(),
     )
     fh.seek(0)
     name = Path(meta["filename"]).stem + "_导入结果.xlsx"

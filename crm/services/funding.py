@@ -19,6 +19,7 @@ from crm.models.base import utcnow
 from crm.models.funding import CITY_REWARD_RULE_LABELS, FUND_ARRIVAL_LABELS
 from crm.services import audit, permissions, records
 from crm.services.errors import ValidationFailed
+from crm.services.validation import check_text
 
 OPENING_NOTE = "期初：登记到位资金前已录入的实际投资额"
 MAX_WAN = Decimal("99999999999999.99")  # Numeric(16, 2)
@@ -165,6 +166,7 @@ def _parse(data: dict) -> dict:
                 errors["amount_wan"] = f"{L['amount_wan']}：数值过大"
             elif amount != amount.quantize(Decimal("0.01")):
                 errors["amount_wan"] = f"{L['amount_wan']}：最多两位小数"
+    check_text(errors, L, "note", str(data.get("note") or "").strip())
     if errors:
         raise ValidationFailed(errors)
     return {"date": when, "amount_wan": amount.quantize(Decimal("0.01")),
@@ -190,6 +192,7 @@ def set_reward_rule(*, session: Session, city_code: str, rate_percent, cap_wan=N
     if rate is not None and not (0 <= rate <= 100):
         errors["rate_percent"] = f"{L['rate_percent']}：应在0到100之间"
     cap = _decimal(cap_wan, "cap_wan", errors, required=False)
+    check_text(errors, L, "note", (note or "").strip())
     if cap is not None and cap < 0:
         errors["cap_wan"] = f"{L['cap_wan']}：不能为负数"
     if errors:

@@ -3,14 +3,16 @@
 ``run_import`` reads a file, matches its headers, parses every row as people
 type values, checks for duplicates and then creates records through the same
 service functions the forms use (so 一事一议, 吉浙 and the audit trail apply).
-A preview (``commit=False``) runs the very same steps and rolls back; a real
-run writes every valid row in one transaction, or nothing.
+Every run first checks all rows without writing anything — a preview
+(``commit=False``) is only that, so it holds no write lock however long the
+file; a real run then writes the accepted rows in one short transaction, or
+nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -22,11 +24,12 @@ from crm.services import audit
 from crm.services.dedupe import EnterpriseIndex
 from crm.services.enterprises import create_enterprise, prepare_enterprise, save_enterprises
 from crm.services.errors import ServiceError, ValidationFailed
-from crm.services.projects import create_project
+from crm.services.projects import create_project, prepare_project
 from crm.tabular import divisions
 from crm.tabular.fields import ENTERPRISE_FIELDS, IGNORED_HEADERS, PROJECT_FIELDS
 from crm.tabular.headers import FieldSpec, HeaderMatch, find_header_row, match_headers
 from crm.tabular.headers import normalize_header as norm_header
+from crm.tabular.limits import ReadLimits
 from crm.tabular.names import DUPLICATE_SCORE, best_matches, normalize_name
 from crm.tabular.readers import RawSheet, ReadError, read_table
 from crm.tabular.values import (
@@ -154,10 +157,7 @@ class _Parser:
             return divisions.parse_city_code(raw)
         if kind == "county":
             return divisions.parse_county_code(raw)
-        text = clean_text(raw)
-        if text is not None and len(text) > 4000:
-            raise CellError("内容过长（超过4000字）")
-        return text
+        return clean_text(raw)  # its length is the schema's to judge, by field
 
 
 def _number(raw) -> float | None:
@@ -200,16 +200,14 @@ class _Provisional:
 
 class _EnterpriseRows:
     specs = ENTERPRISE_FIELDS
-    # prepare_enterprise refuses a row before anything is written, so a refused row
-    # needs no savepoint; accepted rows are written BATCH at a time as multi-row INSERTs.
-    needs_savepoint = False
+    # accepted rows are written BATCH at a time as multi-row INSERTs
     BATCH = 500
 
     def __init__(self, session: Session, user: User):
         self.session, self.user = session, user
         self.index = EnterpriseIndex(session)
         self.row_of: dict[int, int] = {}  # (provisional) id → sheet row that created it
-        self.pending: list = []
+        self.pending: list[tuple[RowResult, object]] = []
 
     def prime(self, rows: list[dict]) -> None:
         self.index.prime(row.get("name") for row in rows)
@@ -250,28 +248,23 @@ class _EnterpriseRows:
             result.status, result.note = "similar", f"与已有企业{names}相近"
         return False
 
-    def create(self, data: dict, result: RowResult) -> None:
+    def check(self, data: dict, result: RowResult) -> None:
+        """Accept a row without writing it (prepare_enterprise refuses a bad one)."""
         new = prepare_enterprise(session=self.session, data=data, user=self.user)
         provisional = -(len(self.row_of) + 1)
         self.index.add(_Provisional(provisional, new.row["name"], new.row["credit_code"]))
         self.row_of[provisional] = result.number
-        self.pending.append(new)
-        if len(self.pending) >= self.BATCH:
-            self.finish()
+        self.pending.append((result, new))
 
-    def finish(self) -> None:
-        if self.pending:
-            save_enterprises(session=self.session, new=self.pending, user=self.user)
-            self.pending = []
+    def write(self, parser: _Parser) -> None:
+        """Write the accepted rows; the caller holds the transaction."""
+        for start in range(0, len(self.pending), self.BATCH):
+            batch = [new for _, new in self.pending[start : start + self.BATCH]]
+            save_enterprises(session=self.session, new=batch, user=self.user)
 
 
 class _ProjectRows:
     specs = PROJECT_FIELDS
-    # a row may create its enterprise and then have its project refused: undo both
-    needs_savepoint = True
-
-    def finish(self) -> None:
-        """Project rows are written as they are accepted."""
 
     def __init__(self, session: Session, user: User):
         self.session, self.user = session, user
@@ -279,16 +272,18 @@ class _ProjectRows:
         self.parks = {normalize_name(p.name): p.id for p in session.exec(select(Park))}
         self.projects: dict[tuple, int] = {}
         self.by_owner: dict[object, list[tuple[int, str]]] = {}
-        for p in session.exec(select(Project).where(Project.deleted_at.is_(None))):
-            self._remember(p)
+        columns = (Project.id, Project.name, Project.enterprise_id, Project.city_code)
+        for p in session.exec(select(*columns).where(Project.deleted_at.is_(None))):
+            self._remember(p.id, p.name, p.enterprise_id or ("city", p.city_code))
+        self.pending: list[tuple[RowResult, dict, dict | None]] = []
+        self.new_enterprise_ids: dict[int, int] = {}  # provisional id → written id
 
     def prime(self, rows: list[dict]) -> None:
         self.enterprises.prime(row.get("enterprise") for row in rows)
 
-    def _remember(self, p: Project) -> None:
-        owner = p.enterprise_id or ("city", p.city_code)
-        self.projects.setdefault((owner, normalize_name(p.name)), p.id)
-        self.by_owner.setdefault(owner, []).append((p.id, p.name))
+    def _remember(self, project_id: int, name: str, owner) -> None:
+        self.projects.setdefault((owner, normalize_name(name)), project_id)
+        self.by_owner.setdefault(owner, []).append((project_id, name))
 
     def prepare(self, data: dict, result: RowResult) -> dict:
         code = rules.normalize_credit_code(data.pop("credit_code", None))
@@ -329,25 +324,55 @@ class _ProjectRows:
             result.status, result.note = "similar", f"与该企业已有项目{names}相近"
         return False
 
-    def create(self, data: dict, result: RowResult) -> None:
+    def check(self, data: dict, result: RowResult) -> None:
+        """Accept a row without writing it: its new enterprise (if any) and its project
+        pass every check of the services, with provisional (negative) ids meanwhile."""
         name, code = data.pop("_enterprise")
+        new_enterprise = None
         if data.get("enterprise_id") is None and name:
-            enterprise = create_enterprise(
-                session=self.session,
-                user=self.user,
-                commit=False,
-                data={
-                    "name": name,
-                    "credit_code": code,
-                    "province": data.get("source_province"),
-                    "city": data.get("source_city"),
-                },
-            )
-            self.enterprises.add(enterprise)
-            data["enterprise_id"] = enterprise.id
+            new_enterprise = {
+                "name": name,
+                "credit_code": code,
+                "province": data.get("source_province"),
+                "city": data.get("source_city"),
+            }
+            new = prepare_enterprise(session=self.session, data=new_enterprise, user=self.user)
+            provisional = -(len(self.new_enterprise_ids) + 1)
+            self.new_enterprise_ids[provisional] = 0
+            self.enterprises.add(_Provisional(provisional, new.row["name"], new.row["credit_code"]))
+            data["enterprise_id"] = provisional
             result.note = f"同时新建企业“{name}”"
-        project = create_project(session=self.session, data=data, user=self.user, commit=False)
-        self._remember(project)
+        owner_id = data.get("enterprise_id")
+        checked = {**data, "enterprise_id": None} if (owner_id or 0) < 0 else data
+        project = prepare_project(session=self.session, data=checked, user=self.user)
+        self._remember(-(len(self.pending) + 1), project.name,
+                       owner_id or ("city", project.city_code))
+        self.pending.append((result, data, new_enterprise))
+
+    def write(self, parser: _Parser) -> None:
+        """Write the accepted rows, each in a savepoint: a row that fails now (the
+        database changed since the check) is refused alone."""
+        for result, data, new_enterprise in self.pending:
+            data = dict(data)
+            try:
+                with self.session.begin_nested():
+                    if new_enterprise is not None:
+                        provisional = data["enterprise_id"]
+                        enterprise = create_enterprise(session=self.session, user=self.user,
+                                                       commit=False, data=dict(new_enterprise))
+                        self.new_enterprise_ids[provisional] = enterprise.id
+                    if (data.get("enterprise_id") or 0) < 0:
+                        real = self.new_enterprise_ids.get(data["enterprise_id"])
+                        if not real:
+                            raise ValidationFailed(
+                                {"enterprise": "投资企业：新建失败，见其首次出现的行"})
+                        data["enterprise_id"] = real
+                    create_project(session=self.session, data=data, user=self.user, commit=False)
+            except ValidationFailed as exc:
+                result.status = "invalid"
+                result.errors.extend(_field_errors(exc, parser))
+            except ServiceError as exc:
+                result.status, result.errors = "invalid", [("", str(exc))]
 
 
 ROW_HANDLERS = {"enterprises": _EnterpriseRows, "projects": _ProjectRows}
@@ -355,21 +380,20 @@ ROW_HANDLERS = {"enterprises": _EnterpriseRows, "projects": _ProjectRows}
 
 # --- running an import -----------------------------------------------------------
 @contextmanager
-def _one_transaction(session: Session) -> Iterator[None]:
-    """The import commits (or rolls back) once: service functions are called with
-    commit=False. Each row runs in a savepoint, so a row that fails half-way
-    leaves nothing behind."""
+def _write_transaction(session: Session) -> Iterator[None]:
+    """The writing phase: one transaction, committed (or rolled back) by the caller;
+    service functions are called with commit=False."""
     connection = session.connection()
     if connection.dialect.name == "sqlite":
-        # pysqlite opens its transaction lazily, and a SAVEPOINT outside one
-        # would commit on release: open it now so savepoints nest properly.
+        # Take the write lock now, waiting for it (busy timeout): pysqlite would open a
+        # deferred transaction lazily, and a SAVEPOINT outside one would commit on release.
         if not connection.connection.dbapi_connection.in_transaction:
-            connection.exec_driver_sql("BEGIN")
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
     yield
 
 
-def read_sheet(data: bytes, filename: str) -> RawSheet:
-    return read_table(data, filename)
+def read_sheet(data: bytes, filename: str, *, limits: ReadLimits | None = None) -> RawSheet:
+    return read_table(data, filename, limits=limits)
 
 
 def locate_header(sheet: RawSheet, specs: list[FieldSpec]) -> tuple[int, HeaderMatch]:
@@ -390,13 +414,18 @@ def run_import(
     user: User,
     commit: bool,
     include_similar: bool = False,
+    limits: ReadLimits | None = None,
 ) -> ImportReport:
-    """Check (``commit=False``) or import a file; returns the fate of every row."""
+    """Check (``commit=False``) or import a file; returns the fate of every row.
+
+    A file beyond ``limits`` is refused before it is parsed. The rows are checked
+    writing nothing (a preview stops there); an import then writes the accepted
+    rows in one transaction."""
     if kind not in ROW_HANDLERS:
         raise ValueError(f"未知的导入类型：{kind}")
     report = ImportReport(kind=kind, filename=filename)
     try:
-        sheet = read_sheet(data, filename)
+        sheet = read_sheet(data, filename, limits=limits)
     except ReadError as exc:
         report.error = str(exc)
         return report
@@ -412,22 +441,26 @@ def run_import(
         return report
     parser = _Parser(handler.specs, match, sheet.rows[header_at].values)
     try:
-        with _one_transaction(session):
-            rows = [(RowResult(raw.number), raw) for raw in sheet.rows[header_at + 1 :]]
-            parsed = [parser.parse(raw.values, result) for result, raw in rows]
-            handler.prime([data for data in parsed if data])
-            for (result, _), data in zip(rows, parsed, strict=True):
-                report.rows.append(_one_row(handler, parser, result, data, include_similar))
-            handler.finish()
-            created = report.count("new")
-            if commit and created:
-                audit.record(
-                    session,
-                    user=user,
-                    action="import",
-                    object_type=kind,
-                    summary=f"导入{KINDS[kind]} {created} 条（{filename}）",
-                )
+        rows = [(RowResult(raw.number), raw) for raw in sheet.rows[header_at + 1 :]]
+        parsed = [parser.parse(raw.values, result) for result, raw in rows]
+        handler.prime([data for data in parsed if data])
+        for (result, _), data in zip(rows, parsed, strict=True):
+            report.rows.append(_one_row(handler, parser, result, data, include_similar))
+        # End the read transaction: nothing was written, and on SQLite a write
+        # cannot start from a snapshot another writer has since moved past.
+        session.rollback()
+        if commit:
+            with _write_transaction(session):
+                handler.write(parser)
+                created = report.count("new")
+                if created:
+                    audit.record(
+                        session,
+                        user=user,
+                        action="import",
+                        object_type=kind,
+                        summary=f"导入{KINDS[kind]} {created} 条（{filename}）",
+                    )
     except (SQLAlchemyError, ServiceError) as exc:
         session.rollback()
         report.error = f"导入失败，未写入任何数据：{exc}"
@@ -438,8 +471,6 @@ def run_import(
         for row in report.rows:
             if row.status == "new":
                 row.status = "created"
-    else:
-        session.rollback()
     return report
 
 
@@ -461,8 +492,7 @@ def _one_row(handler, parser: _Parser, result: RowResult, data: dict | None,
         return result
     similar_note = result.note
     try:
-        with handler.session.begin_nested() if handler.needs_savepoint else nullcontext():
-            handler.create(dict(data), result)
+        handler.check(dict(data), result)
     except ValidationFailed as exc:
         result.status = "invalid"
         result.errors.extend(_field_errors(exc, parser))
@@ -504,7 +534,8 @@ def annotated_rows(sheet: RawSheet, report: ImportReport) -> Iterator[tuple[list
         expected += 1
 
 
-def write_status_sheet(target, *, data: bytes, filename: str, report: ImportReport) -> None:
+def write_status_sheet(target, *, data: bytes, filename: str, report: ImportReport,
+                       limits: ReadLimits | None = None) -> None:
     from crm.tabular.writers import write_annotated
 
-    write_annotated(target, annotated_rows(read_sheet(data, filename), report))
+    write_annotated(target, annotated_rows(read_sheet(data, filename, limits=limits), report))

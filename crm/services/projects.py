@@ -18,6 +18,7 @@ from crm.services.validation import (
     nulls_for_required,
     parse,
     require,
+    text_problem,
 )
 
 # Fields a stage move, not an edit, changes; and fields no one sets by hand.
@@ -44,6 +45,21 @@ def apply_jizhe(project: Project) -> None:
 @records.refuse_races()
 def create_project(*, session: Session, data: dict | ProjectCreate, user: User,
                    commit: bool = True) -> Project:
+    project = prepare_project(session=session, data=data, user=user)
+    session.add(project)
+    session.flush()
+    session.add(StageChange(project_id=project.id, from_stage=None, to_stage=project.stage,
+                            reason=project.stage_reason, user_id=user.id, username=user.username))
+    audit.record(session, user=user, action="create", obj=project,
+                 changes=audit.diff({}, _audited(project)), summary=project.name)
+    if commit:
+        session.commit()
+    return project
+
+
+def prepare_project(*, session: Session, data: dict | ProjectCreate, user: User) -> Project:
+    """Every check and derived field of a new project, writing nothing: the project
+    is not added to the session (an import's preview checks its rows with this)."""
     raw = data.model_dump() if isinstance(data, ProjectCreate) else dict(data)
     raw = _clean(raw)
     payload = parse(ProjectCreate, raw, PROJECT_LABELS)
@@ -59,14 +75,6 @@ def create_project(*, session: Session, data: dict | ProjectCreate, user: User,
     project = Project(**values)
     project.owner_id = project.owner_id or user.id
     _derive(session, project)
-    session.add(project)
-    session.flush()
-    session.add(StageChange(project_id=project.id, from_stage=None, to_stage=project.stage,
-                            reason=project.stage_reason, user_id=user.id, username=user.username))
-    audit.record(session, user=user, action="create", obj=project,
-                 changes=audit.diff({}, _audited(project)), summary=project.name)
-    if commit:
-        session.commit()
     return project
 
 
@@ -128,6 +136,9 @@ def _move(session: Session, project: Project, to_stage: str, reason: str, user: 
         raise ValidationFailed({"stage": (
             f"阶段：不能从“{rules.label(rules.STAGES, project.stage)}”"
             f"直接变更为“{rules.label(rules.STAGES, to_stage)}”")})
+    problem = text_problem("stage_reason", reason)
+    if problem:
+        raise ValidationFailed({"stage_reason": f"{PROJECT_LABELS['stage_reason']}：{problem}"})
     if to_stage in rules.STAGES_NEEDING_REASON and not (reason or "").strip():
         raise ValidationFailed({"stage_reason": "阶段说明：搁置或终止须填写原因"})
     old = project.stage
@@ -159,6 +170,9 @@ def _apply_case(session: Session, project: Project, status: str | None, notes: s
         allowed = rules.CASE_STATUS_TRANSITIONS.get(project.case_status or "pending", set())
         if status not in allowed:
             raise ValidationFailed({"case_status": "一事一议状态：不允许的状态变更"})
+    problem = text_problem("case_notes", notes)
+    if problem:
+        raise ValidationFailed({"case_notes": f"{PROJECT_LABELS['case_notes']}：{problem}"})
     values = {"case_status": status}
     if notes is not None:
         values["case_notes"] = notes

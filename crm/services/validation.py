@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 
 from pydantic import BaseModel, ValidationError
@@ -64,9 +65,63 @@ def parse(model, data: dict, labels: dict[str, str]):
         problem = _unstorable(value)
         if problem:
             require(errors, labels, name, problem)
+    for name, message in text_problems(payload).items():
+        require(errors, labels, name, message)
     if errors:
         raise ValidationFailed(errors)
     return payload
+
+
+def text_problem(field: str, value, *, limit: int | None = None) -> str | None:
+    """Why ``value`` may not be stored in text field ``field``: a control character
+    (tab and newline are fine, carriage return in multi-line fields), or more
+    characters than the field takes (crm.models.base.TEXT_LIMITS)."""
+    if not isinstance(value, str):
+        return None
+    from crm.models.base import DEFAULT_TEXT_MAX, MULTILINE_FIELDS, TEXT_LIMITS
+
+    allowed = "\t\n\r" if field in MULTILINE_FIELDS else "\t\n"
+    for ch in value:
+        if unicodedata.category(ch) == "Cc" and ch not in allowed:
+            return f"含有不允许的控制字符（U+{ord(ch):04X}）"
+    declared = TEXT_LIMITS.get(field, DEFAULT_TEXT_MAX)
+    limit = min(limit, declared) if limit else declared
+    if len(value) > limit:
+        return f"最多 {limit} 个字符"
+    return None
+
+
+def text_problems(payload: BaseModel) -> dict[str, str]:
+    """text_problem of every text field given to ``payload`` (contacts included),
+    as {field: message}; a field's own max_length counts too."""
+    out: dict[str, str] = {}
+    for name in payload.model_fields_set:
+        value = getattr(payload, name)
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if isinstance(item, BaseModel):
+                for message in text_problems(item).values():
+                    out.setdefault(name, message)
+            else:
+                problem = text_problem(name, item, limit=_max_length(payload, name))
+                if problem:
+                    out.setdefault(name, problem)
+    return out
+
+
+def check_text(errors: dict[str, str], labels: dict[str, str], field: str, value) -> None:
+    """text_problem for a value read by hand (not through a schema)."""
+    problem = text_problem(field, value)
+    if problem:
+        require(errors, labels, field, problem)
+
+
+def _max_length(payload: BaseModel, name: str) -> int | None:
+    info = type(payload).model_fields.get(name)
+    for meta in getattr(info, "metadata", []) or []:
+        if getattr(meta, "max_length", None):
+            return meta.max_length
+    return None
 
 
 def _unstorable(value) -> str | None:
@@ -95,6 +150,8 @@ def _fields(exc: ValidationError, labels: dict[str, str]) -> dict[str, str]:
         field = str(err["loc"][0]) if err["loc"] else "__all__"
         missing = err["type"] == "missing" or err.get("input") is None
         message = "必填" if missing else PYDANTIC_MESSAGES.get(err["type"], "格式不正确")
+        if err["type"] == "string_too_long":
+            message = f"最多 {err['ctx']['max_length']} 个字符"
         out.setdefault(field, f"{labels.get(field, field)}：{message}")
     return out
 

@@ -63,7 +63,7 @@ def test_422_field_errors_in_chinese(api):
     ({"name": "x", "enterprise_id": "abc"}, "enterprise_id", "应为整数"),
     ({"name": "x", "enterprise_id": 424242}, "enterprise_id", "所选企业不存在"),
     ({"name": ["x"]}, "name", "应为文本"),
-    ({"name": "x" * 201}, "name", "内容过长"),
+    ({"name": "x" * 201}, "name", "最多 200 个字符"),
     ({}, "name", "必填"),
 ])
 def test_422_type_errors(api, body, field, message):
