@@ -52,10 +52,10 @@ def naive(df) -> tuple[float, int]:
 
 def from_database(url: str) -> None:
     """End to end on a generated database (bench/generate.py): the queries of
-    maps.data plus the render, as the /map view does them."""
+    crm.map.data plus the render, as the /map view does them."""
     from crm import create_app
     from crm.db import get_session
-    from maps.data import filters_from_args, load_map_data
+    from crm.map.data import filters_from_args, load_map_data, options_from_config
 
     app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": "/tmp/zhaoshang-bench-map",
                       "SECRET_KEY": "bench"})
@@ -68,9 +68,8 @@ def from_database(url: str) -> None:
             start = time.perf_counter()
             data = load_map_data(get_session(), filters)
             loaded = time.perf_counter()
-            parts = render.page_parts(render.build_map(
-                data, render.MapOptions(metric=args.get("metric", "count"),
-                                        focus_city=filters.city_code)))
+            parts = render.page_parts(render.build_map(data, options_from_config(
+                app.config, metric=args.get("metric", "count"), filters=filters)))
             done = time.perf_counter()
             size = sum(len(v.encode()) for v in parts.values())
             query = "&".join(f"{k}={v}" for k, v in args.items()) or "(all)"

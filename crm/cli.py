@@ -12,9 +12,9 @@ from crm import rules
 from crm.admin.cli import audit_cli, backup_command, restore_command
 from crm.db import session_scope
 from crm.io.cli import export_command, import_command
+from crm.map.cli import map_command
 from crm.services import demo, reference, users
 from crm.services.errors import ValidationFailed
-from maps.cli import map_command
 
 user_cli = AppGroup("user", help="用户管理")
 token_cli = AppGroup("token", help="API 令牌")

@@ -7,7 +7,9 @@ render     MapData → folium map (choropleth, clustered projects per chain segm
            enterprises, parks, 吉浙 lines, legend), page parts or a standalone file
 layers     the custom folium elements render uses
 assets     Leaflet / markercluster served from xstatic packages, or inlined
-data       CRM database → MapData, with the project list's filters
-cli        ``zhaoshang map -o FILE.html``
 synthetic  invented projects for the benchmark and tests
+
+A library: it never imports crm (tests/core/test_layers.py checks). Labels and
+vocabularies come in through MapOptions; the CRM's side (database → MapData,
+``zhaoshang map``) is crm/map/.
 """

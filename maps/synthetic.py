@@ -8,17 +8,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crm import rules
 from maps import geo
+from maps.render import STAGE_COLOURS
 
 SEGMENTS = ["核心光电子器件", "高端芯片", "半导体激光雷达", "面发射激光器", "忆阻器",
             "卫星及应用", "汽车电子", "光电显示"]
 
 
-def projects(n: int, seed: int = 0, located_share: float = 0.8) -> pd.DataFrame:
+def projects(n: int, seed: int = 0, located_share: float = 0.8,
+             case_by_case_line_wan: float = 100_000) -> pd.DataFrame:
     """n projects spread over Jilin's prefectures; ``located_share`` of them have
     their own coordinates (jittered around a point inside their county), the rest
-    only a county or city code, so the map has to place them approximately."""
+    only a county or city code, so the map has to place them approximately.
+    Stages are the map's (``render.STAGE_COLOURS``); projects at or above
+    ``case_by_case_line_wan`` (万元; the CRM's default line) are 一事一议."""
     rng = np.random.default_rng(seed)
     counties = geo.counties()
     pick = rng.integers(0, len(counties), n)
@@ -28,7 +31,7 @@ def projects(n: int, seed: int = 0, located_share: float = 0.8) -> pd.DataFrame:
     lon = centres[:, 0] + rng.normal(0, 0.03, n)
     lat = centres[:, 1] + rng.normal(0, 0.03, n)
     located = rng.random(n) < located_share
-    stages = list(rules.STAGES)
+    stages = list(STAGE_COLOURS)
     planned = np.round(rng.lognormal(10, 1.2, n), 2)  # 万元, median ≈ 2.2亿
     zj = list(geo.zhejiang_cities().values())
     jizhe = rng.random(n) < 0.1
@@ -50,7 +53,7 @@ def projects(n: int, seed: int = 0, located_share: float = 0.8) -> pd.DataFrame:
         "project_class": np.where(rng.random(n) < 0.2, "major", "supporting"),
         "stage": rng.choice(stages, n),
         "planned_investment_wan": planned,
-        "case_by_case": planned >= float(rules.DEFAULT_CASE_BY_CASE_LINE_WAN),
+        "case_by_case": planned >= float(case_by_case_line_wan),
         "jizhe": jizhe,
         "source_city": [zj[i % len(zj)][0] if j else None for i, j in enumerate(jizhe)],
         "lon": np.where(located, lon, np.nan),

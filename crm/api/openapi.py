@@ -15,6 +15,7 @@ from typing import Any
 from flask import current_app
 
 from crm import rules
+from crm.api.kinds import KINDS, MAX_PER_PAGE, StageMove
 from crm.models.enterprise import ENTERPRISE_LABELS
 from crm.models.followup import FOLLOWUP_LABELS
 from crm.models.project import PROJECT_LABELS
@@ -64,8 +65,6 @@ ERROR_RESPONSES = {
 
 
 def build_document() -> dict:
-    from crm.api.views import KINDS, MAX_PER_PAGE, StageMove
-
     schemas: dict[str, Any] = {"Error": ERROR_SCHEMA, "Conflict": CONFLICT_SCHEMA}
     paths: dict[str, Any] = {}
     for kind in KINDS.values():

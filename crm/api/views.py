@@ -10,31 +10,17 @@ into service calls and service results and errors into JSON:
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
 
 from flask import Blueprint, jsonify, request, url_for
-from pydantic import BaseModel
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Session, select
 
 from crm.api.auth import api_user, authenticate
+from crm.api.kinds import KIND_OF_MODEL, KINDS, MAX_PER_PAGE, STAGE_MOVE_LABELS, Kind, StageMove
+from crm.api.openapi import build_document
 from crm.db import get_session
 from crm.extensions import csrf
-from crm.models import (
-    Contact,
-    Enterprise,
-    EnterpriseCreate,
-    EnterprisePublic,
-    EnterpriseUpdate,
-    FollowUp,
-    FollowUpCreate,
-    Project,
-    ProjectCreate,
-)
-from crm.models.followup import FollowUpPublic, FollowUpUpdate
-from crm.models.project import PROJECT_LABELS, ProjectPublic, ProjectUpdate
-from crm.services import enterprises, filters, followups, permissions, projects
+from crm.models import Contact, Enterprise, EnterprisePublic, FollowUp, Project
+from crm.services import filters, permissions, projects
 from crm.services.errors import ServiceError, ValidationFailed, VersionConflict
 from crm.services.validation import parse
 
@@ -42,72 +28,9 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # bearer tokens, never cookies: nothing for CSRF to protect
 
 DEFAULT_PER_PAGE = 50
-MAX_PER_PAGE = 500
 # Integers in query strings and paths beyond this are refused (database integer range).
 MAX_INT = 2**31 - 1
 PUBLIC_ENDPOINTS = {"api.openapi"}
-
-
-class StageMove(SQLModel):
-    """Body of POST /projects/<id>/stage."""
-
-    stage: str = Field(description="目标阶段（代码或中文名称）")
-    reason: str = Field(default="", max_length=2000, description="阶段说明；搁置、终止须填写")
-    version: int | None = Field(default=None, description="客户端所见版本；过期时返回 409")
-
-
-STAGE_MOVE_LABELS = {"stage": PROJECT_LABELS["stage"], "reason": PROJECT_LABELS["stage_reason"],
-                     "version": PROJECT_LABELS["version"]}
-
-
-# --- the three kinds ---------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Kind:
-    name: str  # URL segment: enterprises / projects / followups
-    label: str  # Chinese, for messages and the OpenAPI document
-    model: type
-    create_schema: type[BaseModel]
-    update_schema: type[BaseModel]
-    public_schema: type[BaseModel]
-    filters: type[filters.ListFilters]
-    get: Callable[..., Any]
-    create: Callable[..., Any]
-    update: Callable[..., Any]
-    delete: Callable[..., Any]
-    restore: Callable[..., Any]
-
-
-KINDS: dict[str, Kind] = {
-    "enterprises": Kind(
-        "enterprises", "企业", Enterprise, EnterpriseCreate, EnterpriseUpdate, EnterprisePublic,
-        filters.EnterpriseFilters, enterprises.get_enterprise,
-        lambda s, data, user: enterprises.create_enterprise(session=s, data=data, user=user),
-        lambda s, obj, data, user: enterprises.update_enterprise(
-            session=s, enterprise=obj, data=data, user=user),
-        lambda s, obj, user: enterprises.delete_enterprise(session=s, enterprise=obj, user=user),
-        lambda s, obj, user: enterprises.restore_enterprise(session=s, enterprise=obj, user=user),
-    ),
-    "projects": Kind(
-        "projects", "项目", Project, ProjectCreate, ProjectUpdate, ProjectPublic,
-        filters.ProjectFilters, projects.get_project,
-        lambda s, data, user: projects.create_project(session=s, data=data, user=user),
-        lambda s, obj, data, user: projects.update_project(
-            session=s, project=obj, data=data, user=user),
-        lambda s, obj, user: projects.delete_project(session=s, project=obj, user=user),
-        lambda s, obj, user: projects.restore_project(session=s, project=obj, user=user),
-    ),
-    "followups": Kind(
-        "followups", "跟进记录", FollowUp, FollowUpCreate, FollowUpUpdate, FollowUpPublic,
-        filters.FollowUpFilters, followups.get_followup,
-        lambda s, data, user: followups.create_followup(session=s, data=data, user=user),
-        lambda s, obj, data, user: followups.update_followup(
-            session=s, followup=obj, data=data, user=user),
-        lambda s, obj, user: followups.delete_followup(session=s, followup=obj, user=user),
-        lambda s, obj, user: followups.restore_followup(session=s, followup=obj, user=user),
-    ),
-}
-KIND_OF_MODEL = {kind.model: kind for kind in KINDS.values()}
 
 
 # --- serialisation -----------------------------------------------------------------
@@ -338,6 +261,4 @@ def projects_stage(obj_id: int):
 
 @bp.get("/openapi.json")
 def openapi():
-    from crm.api.openapi import build_document
-
     return jsonify(build_document())

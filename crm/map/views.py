@@ -7,6 +7,7 @@ options, and the result into a page.
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -22,12 +23,18 @@ from flask_login import current_user, login_required
 
 from crm import rules
 from crm.db import get_session
+from crm.map.data import MAX_PROJECTS, filters_from_args, load_map_data, options_from_config
 from crm.services import permissions, reference
-from maps import assets
-from maps.data import MAX_PROJECTS, filters_from_args, load_map_data, options_from_config
+from maps import assets, geo
 from maps.render import METRICS, build_map, page_parts, standalone_html
 
 bp = Blueprint("map", __name__)
+
+
+@bp.record_once
+def _geo_cache(state) -> None:
+    """Boundary files missing from seeds/geo are rebuilt into the instance folder."""
+    geo.set_cache_dir(Path(state.app.instance_path) / "geo")
 
 
 def _args():

@@ -12,6 +12,7 @@ from crm.models.project import PROJECT_LABELS, ProjectUpdate, StageChange
 from crm.services import audit, geo, permissions, records, reference
 from crm.services import settings as settings_service
 from crm.services.errors import Forbidden, ValidationFailed
+from crm.services.settings import apply_case_by_case  # lives with the line it applies
 from crm.services.validation import (
     check_choice,
     check_listed,
@@ -28,13 +29,6 @@ CASE_FIELDS = {"case_status", "case_notes"}
 
 def get_project(session: Session, project_id, *, include_deleted: bool = False) -> Project:
     return records.get_live(session, Project, project_id, "项目", include_deleted=include_deleted)
-
-
-def apply_case_by_case(project: Project, line: Decimal) -> None:
-    """一事一议 follows the line in force; a newly flagged case starts 待提请."""
-    project.case_by_case = rules.is_case_by_case(project.planned_investment_wan, line)
-    if project.case_by_case and project.case_status is None:
-        project.case_status = "pending"
 
 
 def apply_jizhe(project: Project) -> None:

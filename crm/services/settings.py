@@ -43,9 +43,14 @@ def set_case_by_case_line(session: Session, *, line_wan, user: User) -> int:
     return changed
 
 
-def reflag_case_by_case(session: Session, *, line: Decimal, user: User | None) -> int:
-    from crm.services.projects import apply_case_by_case
+def apply_case_by_case(project: Project, line: Decimal) -> None:
+    """一事一议 follows the line in force; a newly flagged case starts 待提请."""
+    project.case_by_case = rules.is_case_by_case(project.planned_investment_wan, line)
+    if project.case_by_case and project.case_status is None:
+        project.case_status = "pending"
 
+
+def reflag_case_by_case(session: Session, *, line: Decimal, user: User | None) -> int:
     changed = 0
     for project in session.exec(select(Project).where(Project.deleted_at.is_(None))):
         before = project.case_by_case

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from crm.api.views import KINDS
+from crm.api.kinds import KINDS
 
 EXPECTED = {
     "/api/v1/enterprises": {"get", "post"},

@@ -1,10 +1,14 @@
 """Boundaries, point-in-prefecture and centroids (maps.geo)."""
 
 import math
+import shutil
+from pathlib import Path
 
 import pytest
 
 from maps import geo
+
+SHIPPED = geo.SEEDS_GEO
 
 # City centres in WGS-84 (railway station / government seat area).
 CITY_CENTRES = {
@@ -81,3 +85,25 @@ def test_shipped_files_match_a_rebuild(tmp_path):
     built = geo.build_boundaries(tmp_path)
     for kind, path in built.items():
         assert path.read_text() == (geo.SEEDS_GEO / geo.FILES[kind]).read_text(), kind
+
+
+def test_missing_boundary_files_come_from_the_cache_dir_given(tmp_path, monkeypatch):
+    """maps/ has no instance folder of its own: without shipped files it uses the
+    directory it is given, and says so when there is none."""
+    monkeypatch.setattr(geo, "SEEDS_GEO", tmp_path / "shipped")  # the shipped files: gone
+    monkeypatch.setattr(geo, "_cache_dir", None)
+    with pytest.raises(FileNotFoundError, match="set_cache_dir"):
+        geo._path_for("prefecture")
+    cache = tmp_path / "cache"
+    shutil.copytree(SHIPPED, cache)  # as if rebuilt there earlier
+    geo.set_cache_dir(cache)
+    assert geo._path_for("prefecture") == cache / geo.FILES["prefecture"]
+
+
+def test_the_app_gives_its_instance_folder(app, monkeypatch):
+    from crm import create_app
+
+    monkeypatch.setattr(geo, "_cache_dir", None)
+    other = create_app({**app.config, "INSTANCE_PATH": app.instance_path})
+    assert geo._cache_dir == Path(other.instance_path) / "geo"
+

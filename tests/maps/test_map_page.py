@@ -1,11 +1,14 @@
 """The /map page, its assets, the standalone export and the CLI command."""
 
+import json
 import re
 
 import pytest
 
+from crm import rules
 from crm.db import session_scope
-from crm.services import projects, users
+from crm.services import enterprises, projects, users
+from maps import render
 
 # Every URL a browser would fetch: src/href attributes and CSS url(...).
 FETCHED_URL = re.compile(r"""(?:src|href)\s*=\s*["']([^"']+)["']|url\(\s*["']?([^"')]+)""")
@@ -113,6 +116,38 @@ def test_metric_choice_changes_the_legend(staff_client, make_project):
     html = staff_client.get("/map?metric=planned").get_data(as_text=True)
     assert "计划投资额（亿元）" in html
     assert "项目数（个）" in staff_client.get("/map?metric=nonsense").get_data(as_text=True)
+
+
+def literals(html: str) -> list[str]:
+    """String literals in the page's scripts, decoded (folium writes \\uXXXX)."""
+    return [json.loads(f'"{m}"') for m in re.findall(r'"((?:[^"\\\n]|\\.)*)"', html)]
+
+
+def test_the_crms_vocabularies_reach_the_map(staff_client, make_project):
+    """maps/ knows no labels of its own: the page passes crm.rules' stages (legend and
+    popups) and which stages the "signed" metric counts."""
+    make_project("签约项目", "220100", stage="signed", planned_investment_wan=30000)
+    make_project("线索项目", "220100", planned_investment_wan=70000)
+    html = staff_client.get("/map?metric=signed").get_data(as_text=True)
+    strings = literals(html)
+    legend = next(s for s in strings if "项目阶段" in s)
+    for stage, label in rules.STAGES.items():
+        assert f'background:{render.STAGE_COLOURS[stage]}"></i>{label}</div>' in legend
+    popups = json.dumps([["lead", "线索", render.STAGE_COLOURS["lead"]]],
+                        ensure_ascii=False, separators=(",", ":"))[1:-1]
+    assert popups in html
+    assert "<b>长春市</b><br>签约项目投资额：3.00 亿元" in strings  # only the signed one
+
+
+def test_enterprise_kinds_are_labelled(app, staff_client):
+    with app.app_context(), session_scope() as session:
+        user = users.create_user(session, username="kinds", password="Test-Passw0rd!",
+                                 role="staff")
+        enterprises.create_enterprise(session=session, user=user, data={
+            "name": "领军企业", "kind": "leader", "city_code": "220100",
+            "is_key_target": True})
+    html = staff_client.get("/map?metric=key_targets").get_data(as_text=True)
+    assert rules.ENTERPRISE_KINDS["leader"] in literals(html)
 
 
 def test_project_names_cannot_break_out_of_the_script(staff_client, make_project):

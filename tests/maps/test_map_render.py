@@ -7,6 +7,7 @@ import time
 import pandas as pd
 import pytest
 
+from crm import rules
 from maps import geo, render, synthetic
 
 
@@ -51,7 +52,9 @@ def test_metrics():
                          {"city_code": "220300", "is_key_target": False, "lon": None, "lat": None}])
     assert render.metric_values("count", df, ents) == {"220100": 2, "222400": 1}
     assert render.metric_values("planned", df, ents) == {"220100": 3.0, "222400": 0.5}
-    assert render.metric_values("signed", df, ents) == {"220100": 2.0, "222400": 0.5}
+    signed = rules.SIGNED_OR_LATER
+    assert render.metric_values("signed", df, ents, signed) == {"220100": 2.0, "222400": 0.5}
+    assert render.metric_values("signed", df, ents) == {"220100": 0, "222400": 0}  # none given
     assert render.metric_values("key_targets", df, ents) == {"220300": 1}
 
 
@@ -200,3 +203,13 @@ def test_only_verbatim_elements_carry_data():
 
     compiled = {type(e) for e in walk(m) if not isinstance(e, RawRender)}
     assert compiled <= {folium.Map, folium.TileLayer, folium.FitBounds}, compiled
+
+
+def test_the_map_colours_every_stage_the_crm_has():
+    """maps/ cannot import crm.rules, so its stage colours (and the synthetic projects'
+    stages) are checked against the CRM's vocabulary here."""
+    assert list(render.STAGE_COLOURS) == list(rules.STAGES)
+    assert set(synthetic.projects(200).stage) <= set(rules.STAGES)
+    line = float(rules.DEFAULT_CASE_BY_CASE_LINE_WAN)
+    df = synthetic.projects(200)
+    assert (df.case_by_case == (df.planned_investment_wan >= line)).all()

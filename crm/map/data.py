@@ -13,11 +13,12 @@ from dataclasses import fields
 from sqlalchemy import or_
 from sqlmodel import Session, select
 
+from crm import rules
 from crm.models import Enterprise, JizhePairing, Park, Project
 from crm.services import reference
 from crm.services.filters import ProjectFilters
 from maps import geo
-from maps.render import MapData, MapOptions
+from maps.render import METRICS, MapData, MapOptions
 
 # A page beyond this many projects would be slow to open; the view says so.
 MAX_PROJECTS = 50_000
@@ -108,9 +109,8 @@ def load_map_data(session: Session, filters: ProjectFilters) -> MapData:
 
 def options_from_config(config, *, metric: str | None = None,
                         filters: ProjectFilters | None = None, **extra) -> MapOptions:
-    """MapOptions from the app config (MAP_TILES, TIANDITU_KEY, MAP_TILE_URL)."""
-    from maps.render import METRICS
-
+    """MapOptions from the app config (MAP_TILES, TIANDITU_KEY, MAP_TILE_URL), with
+    the CRM's vocabularies for the legend, popups and the "signed" metric."""
     return MapOptions(
         metric=metric if metric in METRICS else "count",
         tiles=config.get("MAP_TILES") or "none",
@@ -118,6 +118,9 @@ def options_from_config(config, *, metric: str | None = None,
         tianditu_key=config.get("TIANDITU_KEY") or "",
         focus_city=filters.city_code if filters else None,
         show_jizhe=bool(filters and filters.jizhe),
+        stage_labels=dict(rules.STAGES),
+        signed_stages=frozenset(rules.SIGNED_OR_LATER),
+        enterprise_kinds=dict(rules.ENTERPRISE_KINDS),
         **extra,
     )
 

@@ -9,8 +9,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from crm.db import session_scope
+from crm.map.data import filters_from_args, load_map_data, options_from_config
 from crm.services import reference
-from maps.data import filters_from_args, load_map_data, options_from_config
 from maps.render import METRICS, build_map, standalone_html
 
 
