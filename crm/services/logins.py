@@ -199,9 +199,5 @@ def address_locks(session: Session) -> list[LoginThrottle]:
                              .order_by(LoginThrottle.locked_until.desc()).limit(200)))
 
 
-def unlock(session: Session, *, user: User) -> None:
-    """Lift the account's locks: everywhere and at every address (caller commits)."""
-    session.execute(delete(LoginThrottle.__table__)
-                    .where(LoginThrottle.__table__.c.username == user.username))
-    user.failed_logins, user.failed_since, user.locked_until = 0, None, None
-    session.add(user)
+# Lifting a lock belongs to the user's account (a password reset does it too).
+unlock = users.unlock

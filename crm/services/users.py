@@ -10,11 +10,11 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import or_, update
+from sqlalchemy import delete, or_, update
 from sqlmodel import Session, select
 
 from crm import rules
-from crm.models import ApiToken, User
+from crm.models import ApiToken, LoginThrottle, User
 from crm.models.base import utcnow
 from crm.services import audit
 from crm.services.errors import ValidationFailed
@@ -130,13 +130,11 @@ def reset_password(session: Session, *, user: User, new: str, actor: User | None
     """An admin (or ``zhaoshang user set-password``: actor None, ``actor_name``) sets a
     new password (policy applies). This lifts a lockout, ends the user's sessions (but
     ``keep_session_key``'s) and revokes their API tokens."""
-    from crm.services import logins
-
     problem = password_problem(new or "")
     if problem:
         raise ValidationFailed({"new_password": f"新密码：{problem}"})
     user.password_hash, user.password_changed_at = hash_password(new), utcnow()
-    logins.unlock(session, user=user)
+    unlock(session, user=user)
     ended, revoked = _after_password_change(session, user=user, keep_session_key=keep_session_key)
     audit.record(session, user=actor, username=actor_name, action="user", obj=user,
                  summary=f"重置用户 {user.username} 的密码（结束会话 {ended} 个，"
@@ -221,3 +219,11 @@ def revoke_tokens(session: Session, *, user: User) -> int:
     t = ApiToken.__table__
     return session.execute(update(t).where(t.c.user_id == user.id, t.c.revoked_at.is_(None))
                            .values(revoked_at=utcnow())).rowcount
+
+
+def unlock(session: Session, *, user: User) -> None:
+    """Lift the account's locks: everywhere and at every address (caller commits)."""
+    session.execute(delete(LoginThrottle.__table__)
+                    .where(LoginThrottle.__table__.c.username == user.username))
+    user.failed_logins, user.failed_since, user.locked_until = 0, None, None
+    session.add(user)
