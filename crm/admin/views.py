@@ -192,11 +192,11 @@ def settings():
     line = settings_service.case_by_case_line_wan(session)
     form = CaseByCaseLineForm()
     if request.method == "GET":
-        form.line_wan.data = f"{line:f}"
+        form.line_wan.data = line
     if form.validate_on_submit():
         try:
             changed = settings_service.set_case_by_case_line(
-                session, line_wan=form.line_wan.data.replace(",", "").strip(),
+                session, line_wan=form.line_wan.data,
                 user=current_user)
         except ValidationFailed as exc:
             session.rollback()
