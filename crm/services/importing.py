@@ -34,7 +34,9 @@ from crm.tabular.names import DUPLICATE_SCORE, best_matches, normalize_name
 from crm.tabular.readers import RawSheet, ReadError, read_table
 from crm.tabular.values import (
     CellError,
+    as_written,
     clean_text,
+    is_blank,
     parse_amount_wan,
     parse_bool,
     parse_int,
@@ -157,6 +159,8 @@ class _Parser:
             return divisions.parse_city_code(raw)
         if kind == "county":
             return divisions.parse_county_code(raw)
+        if kind == "name":
+            return None if is_blank(raw) else as_written(raw)
         return clean_text(raw)  # its length is the schema's to judge, by field
 
 
