@@ -2,7 +2,7 @@
 
 from dataclasses import replace
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request, send_from_directory
 from flask_login import current_user, login_required
 from sqlmodel import func, select
 
@@ -28,6 +28,13 @@ bp = Blueprint("main", __name__)
 @bp.app_context_processor
 def _today():
     return {"today": local_today()}
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico on their first visit, before any login."""
+    return send_from_directory(current_app.static_folder, "favicon.ico",
+                               mimetype="image/vnd.microsoft.icon", max_age=7 * 24 * 3600)
 
 
 @bp.route("/")
