@@ -107,7 +107,9 @@ class Names:
             self._wanted[table].add(key)
 
     def want_changes(self, record_type: str, changes) -> None:
-        for field, pair in (changes or {}).items():
+        if not isinstance(changes, dict):
+            return
+        for field, pair in changes.items():
             table = REFERENCES.get(field)
             if table:
                 for value in old_new(pair):
@@ -245,8 +247,11 @@ def _time(value) -> str:
 def change_rows(record_type: str, changes, names: Names) -> list[tuple[str, str, str]]:
     """[(中文字段名, old, new)] of one audit entry, in form order; a change that reads
     the same on both sides (0 → 0.0) is left out."""
+    if not changes:
+        return []
+    if not isinstance(changes, dict):  # not written by this program: shown as stored
+        return [("变更内容", EMPTY, str(changes))]
     rows = []
-    changes = changes if isinstance(changes, dict) else {}
     for field in field_order(record_type, changes):
         old, new = old_new(changes[field])
         old_text = display_value(record_type, field, old, names)
