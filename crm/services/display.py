@@ -81,8 +81,11 @@ TIME_FIELDS = {"deleted_at", "created_at", "updated_at"}
 REFERENCES = {"owner_id": "user", "user_id": "user", "enterprise_id": "enterprise",
               "project_id": "project", "park_id": "park",
               "merged_from": "enterprise", "merged_into": "enterprise"}
-TABLES = {"user": (User, lambda u: u.label), "enterprise": (Enterprise, lambda e: e.name),
-          "project": (Project, lambda p: p.name), "park": (Park, lambda p: p.name)}
+# The table's columns that name a row: the first one not empty (a user: display name,
+# else username).
+TABLES = {"user": (User, ("display_name", "username")), "enterprise": (Enterprise, ("name",)),
+          "project": (Project, ("name",)), "park": (Park, ("name",))}
+_MAX_ID = 2**31 - 1  # an id column's range: anything else in an old row is shown as written
 
 # ``<LocalProxy …>``, ``<werkzeug.local.LocalProxy object at 0x…>``, ``<User 3>``: a repr
 # written into an old row instead of a value.
@@ -141,10 +144,11 @@ class Names:
         self._wanted[table] = set()
         if not wanted:
             return
-        model, text = TABLES[table]
+        model, columns = TABLES[table]
+        stmt = select(model.id, *(getattr(model, c) for c in columns))
         # no deleted_at filter: a deleted owner or enterprise is still named
-        for row in self.session.exec(select(model).where(model.id.in_(sorted(wanted)))):
-            self._known[table][row.id] = text(row)
+        for row_id, *texts in self.session.exec(stmt.where(model.id.in_(sorted(wanted)))):
+            self._known[table][row_id] = next((t for t in texts if t), f"#{row_id}")
         for key in wanted:
             self._known[table].setdefault(key, "")
 
@@ -153,9 +157,10 @@ def _id(value) -> int | None:
     if isinstance(value, bool):
         return None
     try:
-        return int(value)
-    except (TypeError, ValueError):
+        key = int(value)
+    except (TypeError, ValueError, OverflowError):
         return None
+    return key if 0 < key <= _MAX_ID else None
 
 
 def old_new(pair) -> tuple:
@@ -216,9 +221,12 @@ def display_value(record_type: str, field: str, value, names: Names) -> str:
 
 
 def _vocab_label(vocab: dict, value) -> str:
-    if value not in vocab and isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and value.isdigit() and value not in vocab:
         value = int(value)  # priorities are ints; a form may send "1"
-    return vocab.get(value, str(value))
+    try:
+        return vocab.get(value, str(value))
+    except TypeError:  # a list or dict where a code belongs: as written
+        return str(value)
 
 
 def _amount(value) -> str:

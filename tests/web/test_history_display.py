@@ -166,7 +166,8 @@ def test_old_rows_with_raw_codes_and_proxy_reprs_still_render(app):
                          "city_code": ["999999", HOME], "owner_id": [None, 987654],
                          "stage": ["weird_stage", "signed"],
                          "notes": ["<werkzeug.local.LocalProxy object at 0x7f00>", "正常备注"],
-                         "unknown_field": [1, 2]})
+                         "unknown_field": [1, 2], "enterprise_id": [10**20, "abc"],
+                         "project_class": [["a"], {"b": 1}]})
         audit.record(s, user=None, username="olduser", action="update",
                      object_type="project", object_id=story["project"], changes=["not", "dict"])
         audit.record(s, user=None, username="olduser", action="update",
@@ -180,7 +181,8 @@ def test_old_rows_with_raw_codes_and_proxy_reprs_still_render(app):
     assert "（无法识别的旧值）" in table and "用户" in table and "审计员" in table
     for text in ("变更内容</span>：— → [&#39;not&#39;, &#39;dict&#39;]", "999999 → 长春市",
                  "— → #987654", "weird_stage → 签约", "unknown_field</span>：1 → 2",
-                 "优先级</span>：中 → 高", "行业领军企业 → strange_kind"):
+                 "优先级</span>：中 → 高", "行业领军企业 → strange_kind",
+                 "100000000000000000000 → abc", "[&#39;a&#39;] → {&#39;b&#39;: 1}"):
         assert text in table, text
     assert c.get("/admin/audit?object_type=user").get_data(as_text=True).count(
         "（无法识别的旧值）") >= 1  # the old logout row counts as a user's
