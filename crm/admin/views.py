@@ -254,4 +254,5 @@ def trash():
         "admin/trash.html",
         enterprises=deleted(Enterprise), projects=projects, followups=deleted(FollowUp),
         with_project=deleted_project_ids, restore_target=restore_target,
-        action_form=ActionForm(), limit=TRASH_LIMIT, auditlog=auditlog)
+        action_form=ActionForm(), limit=TRASH_LIMIT, auditlog=auditlog,
+        cities=reference.division_names(session))

@@ -236,3 +236,14 @@ def test_names_are_read_per_table_not_per_row(app):
     assert "负责人0" in history_card(html) and "企业49" in history_card(html)
     names_queries = [q for q in seen if re.search(r'FROM "?(user|enterprise|park)"?\s', q)]
     assert len(names_queries) <= 8, names_queries
+
+
+def test_trash_names_the_city(app):
+    story = make_project_story(app)
+    with app.app_context(), session_scope() as s:
+        actor = s.exec(select(User).where(User.username == "wangfang")).one()
+        projects.delete_project(session=s, project=projects.get_project(s, story["project"]),
+                                user=actor)
+    html = client_for(app, "wangfang").get("/admin/trash").get_data(as_text=True)
+    row = re.search(r"<td>光电子产业园项目</td>.*?</tr>", html, re.S).group(0)
+    assert "<td>吉林市</td>" in row and OTHER not in row
