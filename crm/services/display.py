@@ -87,9 +87,9 @@ TABLES = {"user": (User, ("display_name", "username")), "enterprise": (Enterpris
           "project": (Project, ("name",)), "park": (Park, ("name",))}
 _MAX_ID = 2**31 - 1  # an id column's range: anything else in an old row is shown as written
 
-# ``<LocalProxy …>``, ``<werkzeug.local.LocalProxy object at 0x…>``, ``<User 3>``: a repr
-# written into an old row instead of a value.
-_REPR = re.compile(r"^<[\w.]+[ >]")
+# ``<LocalProxy unbound>``, ``<werkzeug.local.LocalProxy object at 0x…>``: a repr written
+# into an old row instead of a value (notes that merely start with "<" are text).
+_REPR = re.compile(r"^<(?:[\w.]*LocalProxy\b|[\w.]+ object at 0x[0-9a-fA-F]+>)")
 
 
 # --- names behind ids, loaded per page ---------------------------------------------------

@@ -172,7 +172,8 @@ def test_old_rows_with_raw_codes_and_proxy_reprs_still_render(app):
                      object_type="project", object_id=story["project"], changes=["not", "dict"])
         audit.record(s, user=None, username="olduser", action="update",
                      object_type="enterprise", object_id=story["enterprise"],
-                     changes={"priority": [2, "1"], "kind": ["leader", "strange_kind"]})
+                     changes={"priority": [2, "1"], "kind": ["leader", "strange_kind"],
+                              "notes": ["<注意>旧备注", "新备注"]})
     c = client_for(app, "auditor")
     response = c.get("/admin/audit")
     assert response.status_code == 200
@@ -182,7 +183,8 @@ def test_old_rows_with_raw_codes_and_proxy_reprs_still_render(app):
     for text in ("变更内容</span>：— → [&#39;not&#39;, &#39;dict&#39;]", "999999 → 长春市",
                  "— → #987654", "weird_stage → 签约", "unknown_field</span>：1 → 2",
                  "优先级</span>：中 → 高", "行业领军企业 → strange_kind",
-                 "100000000000000000000 → abc", "[&#39;a&#39;] → {&#39;b&#39;: 1}"):
+                 "100000000000000000000 → abc", "&lt;注意&gt;旧备注 → 新备注",
+                 "[&#39;a&#39;] → {&#39;b&#39;: 1}"):
         assert text in table, text
     assert c.get("/admin/audit?object_type=user").get_data(as_text=True).count(
         "（无法识别的旧值）") >= 1  # the old logout row counts as a user's
