@@ -1,5 +1,5 @@
 """JSON API, /api/v1: every record type of the registry (crm.records) over bearer
-tokens; ``blueprint()`` builds the routes for the types registered when the app
+tokens; ``make_blueprint()`` builds the routes for the types registered when the app
 is made, so a declared type gets its API with no code here.
 
 Every rule lives in the services (crm/services/*); this module only turns HTTP
