@@ -29,8 +29,14 @@ def model_form(record_type: RecordType) -> type[FlaskForm]:
     return type(f"{record_type.model.__name__}Form", (FlaskForm,), attrs)
 
 
-def form_data(form: FlaskForm) -> dict:
-    """The submitted values; blanks are left out (the schema's default, or 必填)."""
-    data = {name: f.data for name, f in form._fields.items()
-            if name != "csrf_token" and f.data not in ("", None)}
+def form_data(form: FlaskForm, *, creating: bool) -> dict:
+    """The submitted values. A blank is left out of a new record (the schema's default,
+    or 必填) and clears an edited one's field (None: the service empties a text or
+    says 必填)."""
+    data = {name: None if f.data == "" else f.data for name, f in form._fields.items()
+            if name != "csrf_token"}
+    if creating:
+        data = {k: v for k, v in data.items() if v is not None and k != "version"}
+    elif data.get("version") is None:
+        data.pop("version", None)
     return data

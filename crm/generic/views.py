@@ -92,10 +92,7 @@ class RecordViews:
         return form
 
     def form_data(self, form, *, creating: bool) -> dict:
-        data = form_data(form)
-        if creating:
-            data.pop("version", None)
-        return data
+        return form_data(form, creating=creating)
 
     def form_context(self, session, obj) -> dict:
         return {}

@@ -169,9 +169,12 @@ def test_a_declared_type_gets_pages_api_and_export_without_view_code(widget_app)
     assert "甲部件" in web.get("/widgets").get_data(as_text=True)
 
     assert web.get("/widgets/1/edit").status_code == 200
-    saved = web.post("/widgets/1/edit", data={"name": "乙部件", "color": "red", "version": "1"})
+    saved = web.post("/widgets/1/edit", data={"name": "乙部件", "color": "red", "notes": "n",
+                                                 "version": "1"})
     assert saved.status_code == 302 and saved.headers["Location"] == "/widgets/1"
-    stale = web.post("/widgets/1/edit", data={"name": "丙部件", "version": "1"})
+    cleared = web.post("/widgets/1/edit", data={"name": "", "color": "red", "version": "2"})
+    assert cleared.status_code == 422 and "名称：必填" in cleared.get_data(as_text=True)
+    stale = web.post("/widgets/1/edit", data={"name": "丙部件", "color": "red", "version": "1"})
     assert stale.status_code == 409 and "数据冲突" in stale.get_data(as_text=True)
     assert "乙部件" in web.get("/widgets/1/history").get_data(as_text=True)
 
