@@ -61,10 +61,7 @@ def docket():
     """一事一议 docket: every project at or above the line, with its case status."""
     session = get_session()
     filters = replace(ProjectFilters.from_args(request.args), case_by_case=True)
-    status = request.args.get("case_status") or None
-    stmt = filters.select()
-    if status in rules.CASE_STATUSES:
-        stmt = stmt.where(Project.case_status == status)
+    stmt = filters.select()  # case_status is a filter: the export applies it too
     if not filters.sort:
         stmt = stmt.order_by(None).order_by(Project.planned_investment_wan.desc(),
                                             Project.id.desc())
@@ -72,8 +69,9 @@ def docket():
     page = page_of(session, filters, stmt, default_order=False)
     users = all_users(session)
     opts = filter_options(session, users)
-    args = filters.to_args() | ({"case_status": status} if status else {})
+    args = filters.to_args()
     args.pop("case_by_case", None)
+    status = filters.case_status
     return render_template(
         "main/docket.html", filters=filters, args=args, status=status, page=page, opts=opts,
         enterprise_names=names_by_id(session, Enterprise, [p.enterprise_id for p in page.items]),
