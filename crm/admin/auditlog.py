@@ -51,8 +51,12 @@ VALUE_VOCABS = {
 KIND_VOCABS = {"enterprise": rules.ENTERPRISE_KINDS, "followup": rules.FOLLOWUP_KINDS}
 
 
+# Fields every record type's entries may carry (attachments hang on any record).
+COMMON_LABELS = {"attachment": "附件"}
+
+
 def field_label(object_type: str, field: str) -> str:
-    return FIELD_LABELS.get(object_type, {}).get(field) or field
+    return FIELD_LABELS.get(object_type, {}).get(field) or COMMON_LABELS.get(field) or field
 
 
 def value_label(object_type: str, field: str, value) -> str:

@@ -23,7 +23,9 @@ from crm.services.audit import ACTIONS
 LABELS = {"enterprise": ENTERPRISE_LABELS, "project": PROJECT_LABELS,
           "followup": FOLLOWUP_LABELS}
 EXTRA_LABELS = {"deleted_at": "删除时间", "done": "已完成", "contacts": "联系人",
-                "is_industry_base": "产业基础企业"}
+                "is_industry_base": "产业基础企业", "attachment": "附件"}
+# Entries that are not changes: the audit log shows them, a record's history does not.
+NOT_CHANGES = ("download",)
 VOCABS = {
     "stage": rules.STAGES,
     "project_class": rules.PROJECT_CLASSES,
@@ -112,7 +114,8 @@ def history(session: Session, object_type: str, object_id: int, *,
             limit: int = 200) -> list[HistoryEntry]:
     """The audit trail of one record, newest first, field by field old → new."""
     stmt = select(AuditLog).where(AuditLog.object_type == object_type,
-                                  AuditLog.object_id == object_id)
+                                  AuditLog.object_id == object_id,
+                                  AuditLog.action.not_in(NOT_CHANGES))
     show = Display(session, object_type)
     entries = []
     for log in session.exec(stmt.order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(limit)):
