@@ -37,7 +37,7 @@ def attachment_panel(record_type: str, record) -> dict:
     names = {u.id: u.label for u in session.exec(select(User).where(User.id.in_(ids)))} \
         if ids else {}
     return {
-        "kind": kind, "record": record, "items": items, "uploaders": names,
+        "kind": kind, "record": record, "files": items, "uploaders": names,
         "can_edit": service.can_edit(session, _me(), kind, record),
         "categories": rules.ATTACHMENT_CATEGORIES,
         "max_bytes": attachment_store().max_bytes,
