@@ -206,6 +206,8 @@ def send_attachment(found, path: Path):
     response = send_file(path, mimetype=found.content_type, as_attachment=True,
                          download_name=found.filename, conditional=True, etag=found.sha256,
                          max_age=0)
+    # as stored: Werkzeug would append "; charset=utf-8" to a text type given as mimetype
+    response.headers["Content-Type"] = found.content_type
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = DOWNLOAD_CSP
     response.headers["Cache-Control"] = "private, no-store"
