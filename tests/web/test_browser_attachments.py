@@ -43,7 +43,7 @@ def test_upload_download_refuse_delete(page, live_server, tmp_path):
         row.locator("a:has-text('合作协议.pdf')").click()
     download = info.value
     assert download.suggested_filename == "合作协议.pdf"
-    assert open(download.path(), "rb").read() == PDF
+    assert download.path().read_bytes() == PDF
 
     section = page.locator("#attachments")
     section.locator("input[type=file]").set_input_files(str(fake))
