@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from crm import formatting, rules
@@ -275,6 +276,14 @@ def delete(session: Session, *, kind_name: str, record_id, attachment_id, user: 
     _audit(session, "detach", kind, record, found, user)
     session.commit()
     return found
+
+
+def move_all(session: Session, kind_name: str, from_id: int, to_id: int) -> int:
+    """A merge takes the dropped record's live attachments along (the caller audits)."""
+    stmt = update(Attachment).where(
+        Attachment.record_type == kind_name, Attachment.record_id == from_id,
+        Attachment.deleted_at.is_(None)).values(record_id=to_id)
+    return session.execute(stmt).rowcount
 
 
 # --- audit ---------------------------------------------------------------------------

@@ -13,8 +13,8 @@ import pytest
 from sqlmodel import select
 
 from crm.db import session_scope
-from crm.models import Attachment, AuditLog, User
-from crm.services import history, users
+from crm.models import Attachment, AuditLog, Enterprise, User
+from crm.services import dedupe, enterprises, history, users
 from tests.conftest import login
 from tests.core.test_filetypes import HTML, PDF, PNG, SVG, ooxml
 from tests.security.conftest import token_for
@@ -363,3 +363,26 @@ def test_restore_refuses_an_archive_that_is_not_ours(app, runner, tmp_path):
     result = runner.invoke(args=["restore", "--yes", str(evil)])
     assert result.exit_code != 0 and "不是招商通的备份" in result.output
     assert not (tmp_path.parent / "outside.txt").exists()
+
+
+def test_merging_enterprises_takes_their_attachments_along(app, world):
+    headers = bearer(app, world, "staff")
+    api = app.test_client()
+    with app.app_context(), session_scope() as s:
+        staff = s.get(User, world.users["staff"].id)
+        drop = enterprises.create_enterprise(session=s, user=staff, data={"name": "重复企业"})
+        drop_id = drop.id
+    keep_id = world.records["enterprise_id"]
+    body = upload(api, f"/api/v1/enterprises/{drop_id}/attachments", PDF, "营业执照.pdf",
+                  headers=headers).get_json()
+    with app.app_context(), session_scope() as s:
+        dedupe.merge_enterprises(session=s, keep=s.get(Enterprise, keep_id),
+                                 drop=s.get(Enterprise, drop_id),
+                                 user=s.get(User, world.users["staff"].id))
+        merge = s.exec(select(AuditLog).where(AuditLog.action == "merge",
+                                              AuditLog.object_id == keep_id)).one()
+        assert "附件 1 个" in merge.summary
+    listed = api.get(f"/api/v1/enterprises/{keep_id}/attachments", headers=headers).get_json()
+    assert [a["id"] for a in listed["items"]] == [body["id"]]
+    r = fetch(api, f"/api/v1/enterprises/{keep_id}/attachments/{body['id']}", headers=headers)
+    assert r.status_code == 200 and r.data == PDF
