@@ -15,6 +15,7 @@ from typing import Any
 from flask import current_app
 
 from crm import rules
+from crm.api import attachments as attachments_api
 from crm.api.kinds import KINDS, MAX_PER_PAGE, StageMove
 from crm.models.enterprise import ENTERPRISE_LABELS
 from crm.models.followup import FOLLOWUP_LABELS
@@ -121,6 +122,9 @@ def build_document() -> dict:
                            errors=["400", "401", "403", "404", "409", "422"]),
     }
     _other_api_routes(paths)
+    attachment_paths, attachment_schemas = attachments_api.openapi_paths()
+    paths.update(attachment_paths)
+    schemas.update(attachment_schemas)
     paths["/api/v1/openapi.json"] = {
         "get": {"operationId": "openapi", "summary": "本文档", "tags": ["文档"],
                 "security": [],
