@@ -19,6 +19,8 @@ BLUEPRINTS = [
     "crm.followups.views",
     "crm.admin.views",
     "crm.api.views",
+    "crm.api.attachments",
+    "crm.attachments.views",
     "crm.map.views",
     "crm.io.views",
     "crm.stats.views",

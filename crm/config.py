@@ -65,6 +65,9 @@ class Config:
         self.IMPORT_MAX_CELLS = int(_env("IMPORT_MAX_CELLS", "6000000"))
         self.IMPORT_MAX_CELL_CHARS = int(_env("IMPORT_MAX_CELL_CHARS", "32767"))
         self.IMPORT_MAX_CSV_MB = int(_env("IMPORT_MAX_CSV_MB", "20"))
+        # Attachments (合同、会议纪要、现场照片…) on records: the largest one file may be.
+        # The whole request is capped by MAX_UPLOAD_MB first.
+        self.ATTACHMENT_MAX_MB = int(_env("ATTACHMENT_MAX_MB", "20"))
         self.JSON_AS_ASCII = False
 
     def as_dict(self) -> dict:

@@ -90,7 +90,19 @@ def project_badges(project) -> Markup:
     return Markup(" ".join(html for flag, html in _BADGES if getattr(project, flag, False)))
 
 
+def filesize(size: int | None) -> str:
+    """Bytes as the office reads them: 820 字节, 12.3 KB, 4.5 MB."""
+    if size is None:
+        return "—"
+    if size < 1024:
+        return f"{size} 字节"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_filter(filesize)
     app.add_template_filter(wan)
     app.add_template_filter(yi)
     app.add_template_filter(money)

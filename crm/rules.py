@@ -131,6 +131,14 @@ FOLLOWUP_KINDS = {
     "other": "其他",
 }
 PRIORITIES = {1: "高", 2: "中", 3: "低"}
+ATTACHMENT_CATEGORIES = {
+    "contract": "合同",
+    "investment_agreement": "投资协议",
+    "minutes": "会议纪要",
+    "arrival_proof": "到位凭证",
+    "site_photo": "现场照片",
+    "other": "其他",
+}
 
 ROLES = {
     "admin": "系统管理员",

@@ -6,15 +6,17 @@ Nothing here knows a business rule: rules live in crm.rules and crm.services.
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import current_app, render_template, request
+from flask import current_app, render_template, request, send_file
 from sqlmodel import Session, select
 
 from crm import rules
 from crm.formatting import LOCAL_TZ
 from crm.models import Enterprise, Park, Project, User
 from crm.services import reference
+from crm.services.attachments import Store
 from crm.services.errors import ValidationFailed, VersionConflict
 from crm.services.filters import Page, paginate
 
@@ -184,3 +186,29 @@ def filter_options(session: Session, users: dict[int, User] | None = None) -> di
         "owners": [(u.id, u.label) for u in (users or all_users(session)).values()],
         "division_names": refs["division_names"],
     }
+
+
+# --- attachments -------------------------------------------------------------
+
+def attachment_store() -> Store:
+    """instance/attachments, and the size limit from config."""
+    return Store(root=Path(current_app.instance_path) / "attachments",
+                 max_bytes=current_app.config["ATTACHMENT_MAX_MB"] * 1024 * 1024)
+
+
+# A download is never a page: no script, no plugin, no frame, even if opened.
+DOWNLOAD_CSP = "default-src 'none'; sandbox"
+
+
+def send_attachment(found, path: Path):
+    """The file as a download (Content-Disposition: attachment, RFC 5987 filename*
+    for Chinese names) with its sniffed, allow-listed type; browsers must not guess."""
+    response = send_file(path, mimetype=found.content_type, as_attachment=True,
+                         download_name=found.filename, conditional=True, etag=found.sha256,
+                         max_age=0)
+    # as stored: Werkzeug would append "; charset=utf-8" to a text type given as mimetype
+    response.headers["Content-Type"] = found.content_type
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = DOWNLOAD_CSP
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -15,6 +15,7 @@ from typing import Any
 from flask import current_app
 
 from crm import rules
+from crm.api import attachments as attachments_api
 from crm.api.schemas import MAX_PER_PAGE, StageMove
 from crm.records import REGISTRY, RecordType
 
@@ -106,6 +107,9 @@ def build_document() -> dict:
                            errors=["400", "401", "403", "404", "409", "422"]),
     }
     _other_api_routes(paths)
+    attachment_paths, attachment_schemas = attachments_api.openapi_paths()
+    paths.update(attachment_paths)
+    schemas.update(attachment_schemas)
     paths["/api/v1/openapi.json"] = {
         "get": {"operationId": "openapi", "summary": "本文档", "tags": ["文档"],
                 "security": [],

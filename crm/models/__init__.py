@@ -1,5 +1,6 @@
 """All tables, imported here so SQLModel.metadata knows them (Alembic reads it)."""
 
+from crm.models.attachment import Attachment
 from crm.models.audit import AuditChainHead, AuditLog
 from crm.models.enterprise import (
     Contact,
@@ -29,7 +30,8 @@ from crm.models.reference import (
 from crm.models.user import ApiToken, LoginThrottle, User, UserSession
 
 __all__ = [
-    "ApiToken", "AuditChainHead", "AuditLog", "ChainSegment", "CityRewardRule", "FundArrival",
+    "ApiToken", "Attachment", "AuditChainHead", "AuditLog", "ChainSegment", "CityRewardRule",
+    "FundArrival",
     "Contact", "ContactBase", "Division",
     "Enterprise", "EnterpriseCreate", "EnterprisePublic", "EnterpriseUpdate", "FollowUp",
     "FollowUpCreate", "FollowUpPublic", "FollowUpUpdate", "JizhePairing", "Park",

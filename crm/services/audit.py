@@ -41,6 +41,9 @@ ACTIONS = {
     "logout": "退出",
     "settings": "设置",
     "user": "用户管理",
+    "attach": "上传附件",
+    "detach": "删除附件",
+    "download": "下载附件",
 }
 
 

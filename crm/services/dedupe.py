@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from crm import rules
 from crm.models import Contact, Enterprise, FollowUp, Project, User
-from crm.services import audit, permissions, records
+from crm.services import attachments, audit, permissions, records
 from crm.services.errors import ValidationFailed
 from crm.tabular.names import (
     DUPLICATE_SCORE,
@@ -129,6 +129,7 @@ def merge_enterprises(
         "projects": _move(session, Project, drop.id, keep.id, user),
         "followups": _move(session, FollowUp, drop.id, keep.id, user),
         "contacts": _move(session, Contact, drop.id, keep.id, None),
+        "attachments": attachments.move_all(session, "enterprises", drop.id, keep.id),
     }
     filled = _fill(session, keep, drop)
     records.soft_delete(session, drop, user=user, summary=f"已合并到“{keep.name}”")
@@ -138,6 +139,7 @@ def merge_enterprises(
     counts = (
         f"项目 {moved['projects']} 个，跟进记录 {moved['followups']} 条，"
         f"联系人 {moved['contacts']} 位"
+        + (f"，附件 {moved['attachments']} 个" if moved["attachments"] else "")
     )
     audit.record(
         session,

@@ -57,7 +57,8 @@ FIELD_LABELS = {
              "display_name": "姓名", "username": "用户名"},
     "setting": {rules.CASE_BY_CASE_LINE_SETTING: "一事一议标准（万元）"},
 }
-COMMON_LABELS = {"deleted_at": "删除时间", "done": "已完成", "contacts": "联系人",
+COMMON_LABELS = {"attachment": "附件", "deleted_at": "删除时间", "done": "已完成",
+                 "contacts": "联系人",
                  "is_industry_base": "产业基础企业", "is_demo": "演示数据",
                  "version": "版本", "created_at": "创建时间", "updated_at": "更新时间"}
 

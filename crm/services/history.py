@@ -12,6 +12,9 @@ from crm.models import AuditLog
 from crm.services import display
 from crm.services.audit import ACTIONS
 
+# Entries that are not changes: the audit log shows them, a record's history does not.
+NOT_CHANGES = ("download",)
+
 
 class Display:
     """``show(field, value)`` for one record type (the edit-conflict page). Names are
@@ -43,7 +46,8 @@ def history(session: Session, object_type: str, object_id: int, *,
             limit: int = 200) -> list[HistoryEntry]:
     """The audit trail of one record, newest first, field by field old → new."""
     stmt = select(AuditLog).where(AuditLog.object_type == object_type,
-                                  AuditLog.object_id == object_id)
+                                  AuditLog.object_id == object_id,
+                                  AuditLog.action.not_in(NOT_CHANGES))
     logs = list(session.exec(stmt.order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(limit)))
     names = display.Names(session)
     for log in logs:

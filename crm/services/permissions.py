@@ -18,6 +18,12 @@ def is_admin(user: User | None) -> bool:
     return bool(user) and user.role == "admin"
 
 
+def can_view_record(user: User | None, obj) -> bool:
+    """Every signed-in, active user reads every record (see above); the one place to
+    narrow it, for the record and what hangs on it (attachments)."""
+    return bool(user) and bool(getattr(user, "is_active", False)) and obj is not None
+
+
 def can_edit_enterprise(user: User | None) -> bool:
     return bool(user) and user.role in EDIT_ALL_ROLES
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import tarfile
+
 from sqlmodel import select
 
 from crm.db import get_engine, session_scope
@@ -18,7 +20,7 @@ def _names(app, model) -> set[str]:
 
 
 def test_backup_and_restore_round_trip(app, runner, world, tmp_path):
-    target = tmp_path / ("b.db" if BACKEND == "sqlite" else "b.dump")
+    target = tmp_path / "b.tar"
     with app.app_context(), session_scope() as s:
         staff = s.get(User, world.users["staff"].id)
         enterprises.create_enterprise(session=s, data={"name": "备份前企业"}, user=staff)
@@ -27,7 +29,9 @@ def test_backup_and_restore_round_trip(app, runner, world, tmp_path):
     result = runner.invoke(args=["backup", "-o", str(target)])
     assert result.exit_code == 0, result.output
     assert "已备份" in result.output and target.stat().st_size > 0
-    head = target.read_bytes()[:16]
+    with tarfile.open(target) as archive:  # the database copy, and the attachments
+        member = backup.DATABASE_MEMBER[BACKEND]
+        head = archive.extractfile(member).read(16)
     assert head.startswith(b"SQLite format 3" if BACKEND == "sqlite" else b"PGDMP")
 
     # Change and delete after the backup.
@@ -60,6 +64,18 @@ def test_backup_and_restore_round_trip(app, runner, world, tmp_path):
         assert "另存为" in result.output
         safety = list(tmp_path.glob("zhaoshang.before-restore-*.db"))
         assert safety, list(tmp_path.iterdir())
+
+
+def test_restore_takes_a_bare_database_copy(app, runner, tmp_path):
+    """Backups from before attachments are the database file alone."""
+    archive = tmp_path / "b.tar"
+    assert runner.invoke(args=["backup", "-o", str(archive)]).exit_code == 0
+    bare = tmp_path / "bare.bin"
+    with tarfile.open(archive) as opened:
+        bare.write_bytes(opened.extractfile(backup.DATABASE_MEMBER[BACKEND]).read())
+    result = runner.invoke(args=["restore", "--yes", str(bare)])
+    assert result.exit_code == 0, result.output
+    assert "已从" in result.output and "附件" not in result.output
 
 
 def test_restore_refuses_a_foreign_file(app, runner, tmp_path):

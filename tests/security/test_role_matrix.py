@@ -18,13 +18,15 @@ Set ZS_PRINT_MATRIX=1 to print the observed matrix.
 from __future__ import annotations
 
 import os
+from io import BytesIO
+from pathlib import Path
 
 import pytest
 from werkzeug.routing import Rule
 
 from crm.db import session_scope
 from crm.models import User
-from crm.services import enterprises, followups, funding, projects
+from crm.services import attachments, enterprises, followups, funding, projects
 from tests.conftest import login
 from tests.security.conftest import ROLES, new_records, token_for
 
@@ -146,6 +148,14 @@ EXPECTATIONS: dict[str, dict] = {
     "api.followups_update PATCH": EDIT_CITY,
     "api.followups_delete DELETE": EDIT_CITY,
     "api.followups_restore POST": EDIT_CITY,
+    # 附件 (walked on projects: a city user's own city and another)
+    "attachments.upload POST": EDIT_CITY,
+    "attachments.download GET": READ,
+    "attachments.delete POST": EDIT_CITY,
+    "api_attachments.index GET": READ,
+    "api_attachments.upload POST": EDIT_CITY,
+    "api_attachments.download GET": READ,
+    "api_attachments.delete DELETE": EDIT_CITY,
     "stats_api.stats GET": READ,
     "stats_api.enterprise_policies GET": READ,
     "stats_api.project_policies GET": READ,
@@ -154,7 +164,9 @@ EXPECTATIONS: dict[str, dict] = {
 # URL parameter → how to fill it from the records ("home" = 长春市, "other" = 吉林市).
 API_OBJECTS = {"api.enterprises": "enterprise_id", "api.projects": "{side}_project_id",
                "api.followups": "{side}_followup_id"}
-FIXED = {"filename": "app.css", "kind": "projects", "listing": "projects", "fmt": "xlsx",
+FIXED = {"filename": "app.css", "kind": "projects", "listing": "projects",
+         "record_type": "projects",
+         "fmt": "xlsx",
          "name": "funnel", "package": "leaflet", "token": "0" * 32}
 CITIES = {"home": "220100", "other": "220200"}
 # Valid JSON bodies where an empty one would stop at validation before the permission
@@ -184,8 +196,10 @@ def param_value(endpoint: str, name: str, records: dict, side: str):
         return records[API_OBJECTS[prefix].format(side=side)]
     if name == "enterprise_id":
         return records["enterprise_id"]
-    if name in ("project_id", "followup_id", "arrival_id", "user_id"):
+    if name in ("project_id", "followup_id", "arrival_id", "user_id", "attachment_id"):
         return records[f"{side}_{name}" if name != "user_id" else "user_id"]
+    if name == "record_id":  # attachments are walked on projects
+        return records[f"{side}_project_id"]
     if name in FIXED:
         return FIXED[name]
     raise KeyError(f"未知的 URL 参数 {name}（{endpoint}）：请在 test_role_matrix.PARAMS 中补充")
@@ -210,7 +224,7 @@ def sides_for(rule: Rule, variant: str) -> str:
 
 def has_city_side(rule: Rule) -> bool:
     names = set(rule.arguments)
-    return bool(names & {"project_id", "followup_id", "arrival_id"}) or (
+    return bool(names & {"project_id", "followup_id", "arrival_id", "record_id"}) or (
         "obj_id" in names and not rule.endpoint.startswith("api.enterprises")) or (
         rule.endpoint in ("api.projects_create", "api.followups_create"))
 
@@ -223,6 +237,7 @@ def records_for(app, world, endpoint: str, fresh: bool) -> dict:
     with app.app_context(), session_scope() as s:
         actor = s.get(User, world.users["staff"].id)
         add_arrivals(s, records, actor)
+        add_attachments(app, s, records, actor)
         if "restore" in endpoint:
             e = enterprises.get_enterprise(s, records["enterprise_id"])
             for key in ("home", "other"):
@@ -263,6 +278,16 @@ def classify(response, is_api: bool) -> str:
     return OK
 
 
+def add_attachments(app, s, records: dict, actor: User) -> None:
+    """A PDF attachment on each project (for the attachment routes)."""
+    store = attachments.Store(Path(app.instance_path) / "attachments", 1024 * 1024)
+    for side in ("home", "other"):
+        records[f"{side}_attachment_id"] = attachments.upload(
+            s, store=store, kind_name="projects", record_id=records[f"{side}_project_id"],
+            stream=BytesIO(b"%PDF-1.4\n%%EOF\n"), filename="矩阵.pdf", category="contract",
+            note="", user=actor).id
+
+
 @pytest.fixture
 def matrix_world(app, world, make_user):
     target = make_user("viewer")
@@ -270,6 +295,7 @@ def matrix_world(app, world, make_user):
     world.records["user_id"] = target.id
     with app.app_context(), session_scope() as s:
         add_arrivals(s, world.records, s.get(User, world.users["staff"].id))
+        add_attachments(app, s, world.records, s.get(User, world.users["staff"].id))
     world.clients = {"anonymous": app.test_client()}
     world.tokens = {}
     for role in ROLES:
