@@ -26,7 +26,8 @@ from crm.models import (
 )
 from crm.models.followup import FollowUpPublic, FollowUpUpdate
 from crm.models.project import PROJECT_LABELS, ProjectPublic, ProjectUpdate
-from crm.services import enterprises, filters, followups, projects
+from crm.queries import EnterpriseFilters, FollowUpFilters, ListFilters, ProjectFilters
+from crm.services import enterprises, followups, projects
 
 MAX_PER_PAGE = 500
 
@@ -53,7 +54,7 @@ class Kind:
     create_schema: type[BaseModel]
     update_schema: type[BaseModel]
     public_schema: type[BaseModel]
-    filters: type[filters.ListFilters]
+    filters: type[ListFilters]
     get: Callable[..., Any]
     create: Callable[..., Any]
     update: Callable[..., Any]
@@ -64,7 +65,7 @@ class Kind:
 KINDS: dict[str, Kind] = {
     "enterprises": Kind(
         "enterprises", "企业", Enterprise, EnterpriseCreate, EnterpriseUpdate, EnterprisePublic,
-        filters.EnterpriseFilters, enterprises.get_enterprise,
+        EnterpriseFilters, enterprises.get_enterprise,
         lambda s, data, user: enterprises.create_enterprise(session=s, data=data, user=user),
         lambda s, obj, data, user: enterprises.update_enterprise(
             session=s, enterprise=obj, data=data, user=user),
@@ -73,7 +74,7 @@ KINDS: dict[str, Kind] = {
     ),
     "projects": Kind(
         "projects", "项目", Project, ProjectCreate, ProjectUpdate, ProjectPublic,
-        filters.ProjectFilters, projects.get_project,
+        ProjectFilters, projects.get_project,
         lambda s, data, user: projects.create_project(session=s, data=data, user=user),
         lambda s, obj, data, user: projects.update_project(
             session=s, project=obj, data=data, user=user),
@@ -82,7 +83,7 @@ KINDS: dict[str, Kind] = {
     ),
     "followups": Kind(
         "followups", "跟进记录", FollowUp, FollowUpCreate, FollowUpUpdate, FollowUpPublic,
-        filters.FollowUpFilters, followups.get_followup,
+        FollowUpFilters, followups.get_followup,
         lambda s, data, user: followups.create_followup(session=s, data=data, user=user),
         lambda s, obj, data, user: followups.update_followup(
             session=s, followup=obj, data=data, user=user),

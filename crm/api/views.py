@@ -20,7 +20,8 @@ from crm.api.openapi import build_document
 from crm.db import get_session
 from crm.extensions import csrf
 from crm.models import Contact, Enterprise, EnterprisePublic, FollowUp, Project
-from crm.services import filters, permissions, projects
+from crm.queries import list_page
+from crm.services import permissions, projects
 from crm.services.errors import ServiceError, ValidationFailed, VersionConflict
 from crm.services.validation import parse
 
@@ -180,10 +181,9 @@ def list_view(kind: Kind):
         page = query_int("page", 1, 1, MAX_INT // MAX_PER_PAGE)
         check_sort(kind.filters)
         flt = kind.filters.from_args(request.args)
-        result = filters.paginate(session, flt.select(), page=page, per_page=per_page,
-                                  searched=bool(flt.q), default_order=not flt.sort)
+        result = list_page(session, flt, page=page, per_page=per_page)
         return jsonify({"items": serialize_many(session, result.items), "total": result.total,
-                        "page": page, "per_page": per_page})
+                        "total_capped": result.capped, "page": page, "per_page": per_page})
     return view
 
 

@@ -10,12 +10,12 @@ from crm.db import get_session
 from crm.enterprises.forms import EnterpriseForm
 from crm.models import Project
 from crm.models.enterprise import ENTERPRISE_LABELS
+from crm.queries import EnterpriseFilters
 from crm.services import enterprises as service
 from crm.services import followups as followup_service
 from crm.services import history as history_service
 from crm.services import permissions
 from crm.services.errors import ValidationFailed, VersionConflict
-from crm.services.filters import EnterpriseFilters
 from crm.views_common import (
     all_users,
     apply_errors,

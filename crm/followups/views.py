@@ -10,11 +10,11 @@ from crm.db import get_session
 from crm.followups.forms import FollowUpForm
 from crm.models import Enterprise, FollowUp, Project
 from crm.models.followup import FOLLOWUP_LABELS
+from crm.queries import FollowUpFilters
 from crm.services import followups as service
 from crm.services import history as history_service
 from crm.services import permissions
 from crm.services.errors import ValidationFailed, VersionConflict
-from crm.services.filters import FollowUpFilters
 from crm.views_common import (
     all_users,
     apply_errors,
@@ -35,7 +35,7 @@ bp = Blueprint("followups", __name__, url_prefix="/followups")
 def index():
     session = get_session()
     filters = FollowUpFilters.from_args(request.args)
-    page = page_of(session, filters, filters.select(today=local_today()), capped=True)
+    page = page_of(session, filters)
     projects = by_id(session, Project, [f.project_id for f in page.items])
     enterprise_names = names_by_id(session, Enterprise, [f.enterprise_id for f in page.items])
     users = all_users(session)

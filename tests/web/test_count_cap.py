@@ -6,7 +6,7 @@ import re
 from sqlmodel import select
 
 from crm.models import Project
-from crm.services.filters import paginate
+from crm.queries.paging import paginate
 from tests.perf.conftest import counting_queries
 
 
