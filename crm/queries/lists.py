@@ -19,7 +19,7 @@ from __future__ import annotations
 from flask import current_app, has_app_context
 from sqlmodel import Session
 
-from crm.queries.paging import Page, clamp_page, count, paginate
+from crm.queries.paging import Page, count, paginate
 
 # Outside an app (scripts, benchmarks): the defaults of crm.config.
 DEFAULT_PAGE_SIZE = 50
@@ -35,7 +35,7 @@ def list_page(session: Session, filters, *, page: int | None = None,
     walkable = getattr(filters, "DEFAULT_ORDER_INDEXED", True) and not getattr(
         filters, "sort", None)
     return paginate(session, filters.select(),
-                    page=clamp_page(getattr(filters, "page", 1) if page is None else page),
+                    page=getattr(filters, "page", 1) if page is None else page,
                     per_page=per_page or _config("PAGE_SIZE", DEFAULT_PAGE_SIZE),
                     count_cap=count_cap(filters), searched=bool(keyword),
                     default_order=walkable)
