@@ -372,15 +372,14 @@ FILTERS = {"/enterprises": "EnterpriseFilters", "/projects": "ProjectFilters",
 
 
 def run_queries(args) -> dict:
-    """In-process, no HTTP: the list query of each case (filters → paginate), alone.
+    """In-process, no HTTP: the list query of each case (filters → list_page), alone.
     Shows what the database costs, before the pages exist and beside them."""
     from urllib.parse import parse_qsl, urlsplit
 
     from werkzeug.datastructures import MultiDict
 
-    from crm import create_app
+    from crm import create_app, queries
     from crm.db import get_engine, get_session
-    from crm.services import filters
 
     url = database_url(args)
     app = create_app(app_config(url))
@@ -392,17 +391,13 @@ def run_queries(args) -> dict:
             cls = FILTERS.get(parts.path)
             if cls is None or parts.path.startswith("/api/"):
                 continue
-            f = getattr(filters, cls).from_args(MultiDict(parse_qsl(parts.query)))
+            f = getattr(queries, cls).from_args(MultiDict(parse_qsl(parts.query)))
             times = []
             for _ in range(args.repeat):
                 session = get_session()
                 t = time.perf_counter()
-                # as the pages call it (views_common.page_of): follow-ups count to the cap
-                page = filters.paginate(
-                    session, f.select(), page=f.page, per_page=50, searched=bool(f.q),
-                    default_order=not f.sort,
-                    count_cap=app.config["LIST_COUNT_CAP"] if parts.path == "/followups"
-                    else None)
+                # as the pages call it: follow-ups count to the cap
+                page = queries.list_page(session, f, per_page=50)
                 times.append(time.perf_counter() - t)
                 session.close()
             rows.append({"group": group, "name": name, "path": path, "total": page.total,

@@ -1,6 +1,6 @@
 """The short-keyword index's text (migration 0006), shared by the database layer,
 which registers short_keys on every SQLite connection for the index's triggers, and
-by crm.services.search, which looks keywords up in it. No imports from the app."""
+by crm.queries.search, which looks keywords up in it. No imports from the app."""
 
 from __future__ import annotations
 

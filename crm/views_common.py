@@ -5,7 +5,7 @@ Nothing here knows a business rule: rules live in crm.rules and crm.services.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -13,23 +13,17 @@ from flask import current_app, render_template, request, send_file
 from sqlmodel import Session, select
 
 from crm import rules
-from crm.formatting import LOCAL_TZ
 from crm.models import Enterprise, Park, Project, User
+from crm.queries import Page, list_page, local_today
 from crm.services import reference
 from crm.services.attachments import Store
 from crm.services.errors import ValidationFailed, VersionConflict
-from crm.services.filters import Page, paginate
 
 # --- lists -------------------------------------------------------------------
 
-def page_of(session: Session, filters, stmt=None, *, capped: bool = False,
-            default_order: bool = True) -> Page:
-    """One page of a filtered list, the page size (and for long lists the count cap)
-    from config. ``default_order=False``: ``stmt`` reorders the list (see paginate)."""
-    return paginate(session, stmt if stmt is not None else filters.select(),
-                    page=filters.page, per_page=current_app.config["PAGE_SIZE"],
-                    count_cap=current_app.config["LIST_COUNT_CAP"] if capped else None,
-                    searched=bool(filters.q), default_order=default_order and not filters.sort)
+def page_of(session: Session, filters) -> Page:
+    """The filters' page of their list (crm.queries.list_page: it pages and counts)."""
+    return list_page(session, filters)
 
 
 def by_id(session: Session, model, ids) -> dict:
@@ -51,11 +45,6 @@ def names_by_id(session: Session, model, ids) -> dict[int, str]:
 
 def all_users(session: Session) -> dict[int, User]:
     return {u.id: u for u in session.exec(select(User).order_by(User.username))}
-
-
-def local_today() -> date:
-    """Today in Beijing time: the office's working day, whatever the server's clock zone."""
-    return datetime.now(LOCAL_TZ).date()
 
 
 def light_of(project: Project, today: date | None = None) -> str | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
+from typing import ClassVar
 
 from sqlmodel import select
 
@@ -83,6 +84,8 @@ class AuditFilters:
     date_from: date | None = None
     date_to: date | None = None
     ip: str = ""
+
+    CAPPED: ClassVar[bool] = True  # a long list: crm.queries.list_page counts to the cap
 
     @classmethod
     def from_args(cls, args) -> AuditFilters:

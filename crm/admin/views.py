@@ -25,10 +25,10 @@ from crm.admin.forms import ActionForm, CaseByCaseLineForm, ResetPasswordForm, U
 from crm.db import get_session
 from crm.models import Enterprise, FollowUp, Project, User
 from crm.models.base import utcnow
+from crm.queries import list_page
 from crm.services import audit, logins, reference, users
 from crm.services import settings as settings_service
 from crm.services.errors import ValidationFailed
-from crm.services.filters import paginate
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -215,9 +215,7 @@ def settings():
 def audit_log():
     session = get_session()
     filters = auditlog.AuditFilters.from_args(request.args)
-    page = paginate(session, filters.select(), page=request.args.get("page", 1, int),
-                    per_page=current_app.config["PAGE_SIZE"],
-                    count_cap=current_app.config["LIST_COUNT_CAP"])
+    page = list_page(session, filters, page=request.args.get("page", 1, int))
     return render_template(
         "admin/audit.html", page=page, rows=auditlog.describe(session, page.items),
         filters=filters, args=filters.to_args(), actions=audit.ACTIONS,

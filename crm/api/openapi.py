@@ -62,10 +62,13 @@ def build_document() -> dict:
         schemas[list_name] = {
             "type": "object",
             "title": f"{kind.label}列表",
-            "required": ["items", "total", "page", "per_page"],
+            "required": ["items", "total", "total_capped", "page", "per_page"],
             "properties": {
                 "items": {"type": "array", "items": _ref(public)},
                 "total": {"type": "integer", "minimum": 0},
+                # a long list counts to LIST_COUNT_CAP, as its page does ("10000+")
+                "total_capped": {"type": "boolean",
+                                 "description": "为真时 total 是计数上限，实际条数更多"},
                 "page": {"type": "integer", "minimum": 1},
                 "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
             },

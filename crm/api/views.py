@@ -22,8 +22,9 @@ from crm.api.schemas import MAX_PER_PAGE, STAGE_MOVE_LABELS, StageMove
 from crm.db import get_session
 from crm.extensions import csrf
 from crm.models import Contact, Enterprise, EnterprisePublic, Project
+from crm.queries import list_page
 from crm.records import REGISTRY, RecordType, of_model
-from crm.services import filters, permissions, projects
+from crm.services import permissions, projects
 from crm.services.errors import ServiceError, ValidationFailed, VersionConflict
 from crm.services.validation import parse
 
@@ -170,10 +171,9 @@ def list_view(kind: RecordType):
         page = query_int("page", 1, 1, MAX_INT // MAX_PER_PAGE)
         check_sort(kind.filters)
         flt = kind.filters.from_args(request.args)
-        result = filters.paginate(session, flt.select(), page=page, per_page=per_page,
-                                  searched=bool(flt.q), default_order=not flt.sort)
+        result = list_page(session, flt, page=page, per_page=per_page)
         return jsonify({"items": serialize_many(session, result.items), "total": result.total,
-                        "page": page, "per_page": per_page})
+                        "total_capped": result.capped, "page": page, "per_page": per_page})
     return view
 
 

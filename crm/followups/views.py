@@ -19,10 +19,6 @@ from crm.views_common import all_users, by_id, enterprise_choices, local_today, 
 
 class FollowUpViews(RecordViews):
     obj_name = "f"
-    capped = True
-
-    def list_statement(self, filters):
-        return filters.select(today=local_today())
 
     def list_context(self, session, page, users) -> dict:
         projects = by_id(session, Project, [f.project_id for f in page.items])

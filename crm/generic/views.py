@@ -39,7 +39,6 @@ class RecordViews:
     """The generic pages of one record type; override the hooks, not the pages."""
 
     obj_name = "obj"  # the object's name in the type's templates (e, p, f)
-    capped = False  # count long lists only to LIST_COUNT_CAP
 
     def __init__(self, record_type: RecordType):
         self.rt = record_type
@@ -47,9 +46,6 @@ class RecordViews:
     # --- hooks -------------------------------------------------------------------
     def user(self):
         return current_user._get_current_object()  # the proxy resolves on every use
-
-    def list_statement(self, filters):
-        return filters.select()
 
     def list_context(self, session, page, users) -> dict:
         """More for the list template (names of related rows …)."""
@@ -148,7 +144,7 @@ class RecordViews:
     def index(self):
         session = get_session()
         filters = self.rt.filters.from_args(request.args)
-        page = page_of(session, filters, self.list_statement(filters), capped=self.capped)
+        page = page_of(session, filters)  # the filter class knows its order and count cap
         users = all_users(session)
         opts = filter_options(session, users)
         context = {"record_type": self.rt, "filters": filters, "args": filters.to_args(),

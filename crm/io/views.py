@@ -26,6 +26,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
+from crm import queries
 from crm.db import get_session
 from crm.io.forms import ConfirmForm, MergeForm, UploadForm
 from crm.models import Enterprise
@@ -74,7 +75,7 @@ def export(listing: str, fmt: str):
         session,
         user=_user(),
         kind=kind,
-        count=exporting.count_rows(session, kind, filters),
+        count=queries.count_rows(session, filters),
         description=exporting.describe(session, kind, filters),
     )
     rows = exporting.iter_rows(session, kind, filters)

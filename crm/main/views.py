@@ -9,10 +9,10 @@ from sqlmodel import func, select
 from crm import rules
 from crm.db import get_session
 from crm.models import Enterprise, Project
+from crm.queries import DocketFilters
 from crm.services import dashboard, permissions
 from crm.services import jizhe as jizhe_service
 from crm.services import settings as settings_service
-from crm.services.filters import ProjectFilters
 from crm.views_common import (
     all_users,
     filter_options,
@@ -60,13 +60,8 @@ def index():
 def docket():
     """一事一议 docket: every project at or above the line, with its case status."""
     session = get_session()
-    filters = replace(ProjectFilters.from_args(request.args), case_by_case=True)
-    stmt = filters.select()  # case_status is a filter: the export applies it too
-    if not filters.sort:
-        stmt = stmt.order_by(None).order_by(Project.planned_investment_wan.desc(),
-                                            Project.id.desc())
-    # its order, planned investment, is not the project list's (no index walks it)
-    page = page_of(session, filters, stmt, default_order=False)
+    filters = replace(DocketFilters.from_args(request.args), case_by_case=True)
+    page = page_of(session, filters)  # case_status is a filter: the export applies it too
     users = all_users(session)
     opts = filter_options(session, users)
     args = filters.to_args()

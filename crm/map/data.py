@@ -16,8 +16,8 @@ from sqlmodel import Session, select
 
 from crm import formatting, rules
 from crm.models import Enterprise, JizhePairing, Park, Project
+from crm.queries import ProjectFilters
 from crm.services import reference
-from crm.services.filters import ProjectFilters
 from maps import geo
 from maps.render import METRICS, MapData, MapOptions
 

@@ -14,6 +14,7 @@ from crm.db import get_session
 from crm.generic import RecordViews, blueprint
 from crm.models import Enterprise, Park, Project
 from crm.projects.forms import CaseForm, ProjectForm, StageForm
+from crm.queries import ProjectFilters, list_page
 from crm.records.projects import PROJECTS
 from crm.services import followups as followup_service
 from crm.services import history as history_service
@@ -21,7 +22,6 @@ from crm.services import permissions, reference
 from crm.services import projects as service
 from crm.services import settings as settings_service
 from crm.services.errors import ValidationFailed, VersionConflict
-from crm.services.filters import ProjectFilters, paginate
 from crm.views_common import (
     all_users,
     apply_errors,
@@ -96,8 +96,7 @@ def board():
     totals = {}
     for stage in BOARD_STAGES:
         stage_filters = replace(filters, stage=stage)
-        page = paginate(session, stage_filters.select(), page=1,
-                        per_page=BOARD_CARDS_PER_STAGE)
+        page = list_page(session, stage_filters, per_page=BOARD_CARDS_PER_STAGE)
         columns[stage] = page.items
         totals[stage] = page.total
     cards = [p for items in columns.values() for p in items]

@@ -11,9 +11,9 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from crm.models import User
+from crm.queries import ListFilters
 from crm.services import permissions
 from crm.services.exporting import ExportKind, Names, plain_rows
-from crm.services.filters import ListFilters
 from crm.tabular.headers import FieldSpec
 from crm.tabular.writers import Column
 

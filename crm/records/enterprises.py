@@ -9,10 +9,10 @@ from sqlmodel import Session, select
 from crm import rules
 from crm.models import Contact, Enterprise, EnterpriseCreate, EnterprisePublic, EnterpriseUpdate
 from crm.models.enterprise import ENTERPRISE_LABELS
+from crm.queries import EnterpriseFilters
 from crm.records.base import RecordType
 from crm.services import enterprises, permissions
 from crm.services.exporting import Names
-from crm.services.filters import EnterpriseFilters
 from crm.tabular.fields import ENTERPRISE_FIELDS
 from crm.tabular.writers import Column as C
 

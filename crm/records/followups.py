@@ -9,10 +9,10 @@ from sqlmodel import Session
 from crm import rules
 from crm.models import FollowUp, FollowUpCreate, FollowUpPublic, FollowUpUpdate, Project
 from crm.models.followup import FOLLOWUP_LABELS
+from crm.queries import FollowUpFilters
 from crm.records.base import RecordType
 from crm.services import followups, permissions
 from crm.services.exporting import Names
-from crm.services.filters import FollowUpFilters
 from crm.tabular.writers import Column as C
 
 VOCABULARIES = {"kind": rules.FOLLOWUP_KINDS}

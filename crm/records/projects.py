@@ -10,10 +10,10 @@ from sqlmodel import Session
 from crm import rules
 from crm.models import Project, ProjectCreate, ProjectPublic, ProjectUpdate
 from crm.models.project import PROJECT_LABELS
+from crm.queries import DocketFilters, ProjectFilters
 from crm.records.base import RecordType
 from crm.services import permissions, projects
 from crm.services.exporting import ExportKind, Names
-from crm.services.filters import ProjectFilters
 from crm.tabular.fields import PROJECT_FIELDS
 from crm.tabular.writers import Column as C
 
@@ -92,7 +92,7 @@ PROJECTS = RecordType(
 
 # Lists of projects with fixed filters, exported like any list.
 EXTRA_EXPORTS = [
-    ExportKind("docket", "一事一议项目台账", ProjectFilters, DOCKET_COLUMNS, rows,
+    ExportKind("docket", "一事一议项目台账", DocketFilters, DOCKET_COLUMNS, rows,
                {"case_by_case": True}),
     ExportKind("jizhe", "吉浙合作线索", ProjectFilters, COLUMNS, rows, {"jizhe": True}),
 ]

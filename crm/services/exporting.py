@@ -1,8 +1,8 @@
 """Export every list exactly as its filters show it, as .xlsx or CSV.
 
-The filter objects in ``crm.services.filters`` build the query, so a list page,
-its export link and ``zhaoshang export`` always agree. Rows are streamed from
-the database in batches and written by ``crm.tabular.writers``.
+The filter objects in ``crm.queries`` build the query, so a list page, its export
+link and ``zhaoshang export`` always agree (and count alike: crm.queries.count_rows).
+Rows are streamed from the database in batches and written by ``crm.tabular.writers``.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from itertools import islice
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, select
 
 from crm import rules
 from crm.models import Enterprise, Park, Project, User
+from crm.queries import ListFilters
 from crm.services import audit, reference
-from crm.services.filters import ListFilters
 from crm.tabular.writers import Column, iter_csv, title_line, write_xlsx
 
 BATCH = 1000
@@ -108,11 +108,6 @@ def filters_for(kind: str, args: Mapping) -> ListFilters:
     """The list's filters from query parameters (or CLI options), fixed ones applied."""
     spec = get_kind(kind)
     return replace(spec.filters.from_args(args), page=1, **spec.fixed)
-
-
-def count_rows(session: Session, kind: str, filters: ListFilters) -> int:
-    stmt = filters.select()
-    return session.exec(select(func.count()).select_from(stmt.order_by(None).subquery())).one()
 
 
 def iter_rows(session: Session, kind: str, filters: ListFilters) -> Iterator[dict]:

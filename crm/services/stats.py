@@ -21,9 +21,9 @@ from sqlmodel import Session
 
 from crm import rules
 from crm.models import Project
+from crm.queries import ProjectFilters
 from crm.services import reference
 from crm.services import stats_queries as q
-from crm.services.filters import ProjectFilters
 from crm.tabular.writers import Column
 
 ZERO = Decimal("0.00")

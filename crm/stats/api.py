@@ -11,9 +11,9 @@ from flask import Blueprint, g, jsonify, request
 
 from crm.db import get_session
 from crm.extensions import csrf
+from crm.queries import ProjectFilters
 from crm.services import enterprises, permissions, policy, projects
 from crm.services import stats as stats_service
-from crm.services.filters import ProjectFilters
 
 try:  # the API's bearer-token check (crm/api/auth.py)
     from crm.api.auth import api_user, authenticate

@@ -28,10 +28,10 @@ from werkzeug.datastructures import MultiDict
 
 from crm.db import get_session
 from crm.models import Enterprise, Project
+from crm.queries import ProjectFilters
 from crm.services import funding, permissions, policy, reference
 from crm.services import stats as stats_service
 from crm.services.errors import ValidationFailed
-from crm.services.filters import ProjectFilters
 from crm.tabular.writers import write_xlsx
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")

@@ -178,7 +178,7 @@ def test_case_status_moves_along_its_transitions(db, staff):
 
 @pytest.mark.parametrize("sort", ["planned", "-planned"])
 def test_blank_amounts_sort_last_both_ways(db, staff, sort):
-    from crm.services.filters import ProjectFilters
+    from crm.queries import ProjectFilters
 
     for name, amount in [("空", None), ("小", "10"), ("大", "900")]:
         new_project(db, staff, name=name, planned_investment_wan=amount)

@@ -1,5 +1,5 @@
 """A capped keyword count on SQLite reads the keyword's index and stops at the cap
-(filters.keyword_index_count_statement, search.rows_from_keyword_index): the same
+(paging.keyword_index_count_statement, search.rows_from_keyword_index): the same
 count as the plain capped count, under and over the cap, with the list's other
 filters and in the recycle bin."""
 
@@ -10,14 +10,9 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy.dialects import sqlite
 
+from crm.queries import EnterpriseFilters, FollowUpFilters, ProjectFilters
+from crm.queries.paging import count, keyword_index_count_statement
 from crm.services import enterprises, followups, projects
-from crm.services.filters import (
-    EnterpriseFilters,
-    FollowUpFilters,
-    ProjectFilters,
-    _count,
-    keyword_index_count_statement,
-)
 from tests.perf.conftest import statements_sent
 
 
@@ -55,21 +50,21 @@ def test_the_count_from_the_index_is_the_capped_count(db, rows, flt, cap):
     stmt = flt.select()
     from_index = keyword_index_count_statement(stmt, cap)
     assert from_index is not None
-    plain = _count(db, stmt, cap)  # not searched: the plain capped count
-    assert db.exec(from_index).one() == plain == _count(db, stmt, cap, searched=True)
+    plain = count(db, stmt, cap)  # not searched: the plain capped count
+    assert db.exec(from_index).one() == plain == count(db, stmt, cap, searched=True)
 
 
 def test_far_over_the_cap_the_index_alone_answers(db, rows):
     _only_sqlite(db)
     with statements_sent(db.get_bind()) as sent:
-        assert _count(db, FollowUpFilters(q="用地指标").select(), 3, searched=True) == 4
+        assert count(db, FollowUpFilters(q="用地指标").select(), 3, searched=True) == 4
     assert not any("EXISTS" in s for s in sent), sent  # no row read for the keyword
 
 
 def test_the_plain_count_is_what_the_rows_are(db, rows):
     _only_sqlite(db)
     stmt = FollowUpFilters(q="用地指标", city_code="220100").select()
-    assert _count(db, stmt, 100) == len(db.exec(stmt).all()) == 3  # 1, 7, 11 (5 deleted)
+    assert count(db, stmt, 100) == len(db.exec(stmt).all()) == 3  # 1, 7, 11 (5 deleted)
 
 
 def test_the_count_reads_the_keyword_index_first(db, rows):

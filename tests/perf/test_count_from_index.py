@@ -1,5 +1,5 @@
 """A live list narrowed by its keyword alone is counted from the keyword's index
-(filters._count_from_keyword_index): the index's hits less the deleted rows among them,
+(paging._count_from_keyword_index): the index's hits less the deleted rows among them,
 and with a cap, over the cap when the hits exceed it by more than the deleted rows.
 The count must equal the rows the list shows, whatever the cap and the deleted rows."""
 
@@ -9,8 +9,9 @@ from datetime import date
 
 import pytest
 
+from crm.queries import EnterpriseFilters, FollowUpFilters, ProjectFilters
+from crm.queries.paging import count
 from crm.services import enterprises, followups, projects
-from crm.services.filters import EnterpriseFilters, FollowUpFilters, ProjectFilters, _count
 from tests.perf.conftest import statements_sent
 
 
@@ -46,19 +47,19 @@ def test_the_count_is_the_lists_rows(db, rows, flt, cap):
     stmt = flt.select()
     shown = len(db.exec(stmt).all())
     expected = shown if cap is None or shown <= cap else cap + 1
-    assert _count(db, stmt, cap, searched=True) == expected
+    assert count(db, stmt, cap, searched=True) == expected
 
 
 def test_the_counts_are_what_the_fixture_says(db, rows):
-    assert _count(db, EnterpriseFilters(q="晶澜").select(), None, searched=True) == 6
-    assert _count(db, FollowUpFilters(q="用地").select(), None, searched=True) == 6
+    assert count(db, EnterpriseFilters(q="晶澜").select(), None, searched=True) == 6
+    assert count(db, FollowUpFilters(q="用地").select(), None, searched=True) == 6
 
 
 def test_a_short_keyword_is_counted_from_its_index(db, rows):
     """Neither the list's live rows nor its keyword condition are read: the hits, less
     the deleted rows among them (the "id + 0" statement)."""
     with statements_sent(db.get_bind()) as sent:
-        assert _count(db, EnterpriseFilters(q="晶澜").select(), None, searched=True) == 6
+        assert count(db, EnterpriseFilters(q="晶澜").select(), None, searched=True) == 6
     assert not any("deleted_at IS NULL" in s for s in sent), sent
     assert any("IS NOT NULL AND enterprise.id +" in s for s in sent), sent
 
@@ -67,14 +68,14 @@ def test_a_short_project_keyword_on_postgresql_is_counted_from_its_side_table(db
     """project_short_pg holds the enterprise's name too (migration 0014); SQLite
     joins the enterprises' FTS matches to their projects instead."""
     with statements_sent(db.get_bind()) as sent:
-        assert _count(db, ProjectFilters(q="晶澜").select(), None, searched=True) == 9
+        assert count(db, ProjectFilters(q="晶澜").select(), None, searched=True) == 9
     from_index = any("IS NOT NULL AND project.id +" in s for s in sent)
     assert from_index == (db.get_bind().dialect.name == "postgresql"), sent
 
 
 def test_a_project_keyword_is_counted_from_one_id_list(db, rows):
     with statements_sent(db.get_bind()) as sent:
-        assert _count(db, ProjectFilters(q="长春晶澜").select(), None, searched=True) == 9
+        assert count(db, ProjectFilters(q="长春晶澜").select(), None, searched=True) == 9
     assert any("UNION ALL" in s for s in sent), sent  # both backends: own ids + through
 
 
@@ -84,5 +85,5 @@ def test_a_project_keyword_is_counted_from_one_id_list(db, rows):
                          ids=repr)
 def test_not_for_lists_narrowed_by_more_than_the_keyword(db, rows, flt):
     with statements_sent(db.get_bind()) as sent:
-        _count(db, flt.select(), None, searched=True)
+        count(db, flt.select(), None, searched=True)
     assert not any(" + " in s and "IN (" in s for s in sent), sent

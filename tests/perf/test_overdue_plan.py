@@ -9,7 +9,8 @@ from datetime import date
 import pytest
 from sqlalchemy.dialects import sqlite
 
-from crm.services.filters import FollowUpFilters, count_statement
+from crm.queries import FollowUpFilters
+from crm.queries.paging import count_statement
 
 
 def _plan(db, statement) -> str:

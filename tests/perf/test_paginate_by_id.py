@@ -1,4 +1,4 @@
-"""A keyword with few matches is read by id (filters.paginate, searched=True): the
+"""A keyword with few matches is read by id (paging.paginate, searched=True): the
 same rows, in the same order, with the same totals as walking the list in order."""
 
 from __future__ import annotations
@@ -8,14 +8,10 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy.dialects import sqlite
 
-from crm.services import enterprises, filters, followups, projects
-from crm.services.filters import (
-    EnterpriseFilters,
-    FollowUpFilters,
-    ProjectFilters,
-    _read_by_id,
-    paginate,
-)
+from crm.queries import EnterpriseFilters, FollowUpFilters, ProjectFilters, paging
+from crm.queries.conditions import read_by_id
+from crm.queries.paging import paginate
+from crm.services import enterprises, followups, projects
 
 
 @pytest.fixture
@@ -53,7 +49,7 @@ CASES = [EnterpriseFilters(q="光电"), EnterpriseFilters(q="光电", deleted=Tr
 @pytest.mark.parametrize("flt", CASES, ids=repr)
 def test_read_by_id_gives_the_walks_pages(db, rows, monkeypatch, flt):
     by_id = _pages(db, flt.select(), searched=True)
-    monkeypatch.setattr(filters, "FEW_KEYWORD_MATCHES", 0)  # every keyword walks
+    monkeypatch.setattr(paging, "FEW_KEYWORD_MATCHES", 0)  # every keyword walks
     walked = _pages(db, flt.select(), searched=True)
     assert by_id == walked == _pages(db, flt.select(), searched=False)
     assert sum(len(ids) for _, ids in walked) == walked[0][0]
@@ -71,7 +67,7 @@ def test_on_sqlite_few_matches_are_looked_up_by_id(db, rows):
             "EXPLAIN QUERY PLAN " + sql))
 
     assert "INTEGER PRIMARY KEY" not in plan(stmt)  # walks ix_enterprise_live_updated
-    assert "INTEGER PRIMARY KEY" in plan(_read_by_id(stmt))
+    assert "INTEGER PRIMARY KEY" in plan(read_by_id(stmt))
 
 
 def test_on_postgresql_few_matches_cannot_walk_the_lists_order(db, rows):
@@ -89,4 +85,4 @@ def test_on_postgresql_few_matches_cannot_walk_the_lists_order(db, rows):
         return " | ".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + sql))
 
     assert "ix_enterprise_updated_live_pg" in plan(stmt)
-    assert "ix_enterprise_updated_live_pg" not in plan(_read_by_id(stmt))
+    assert "ix_enterprise_updated_live_pg" not in plan(read_by_id(stmt))

@@ -9,12 +9,12 @@ from sqlmodel import select
 
 from crm.db import get_engine
 from crm.models import Enterprise, FollowUp, Project
-from crm.services import enterprises, followups, projects, search
-from crm.services.filters import EnterpriseFilters, FollowUpFilters, ProjectFilters, paginate
+from crm.queries import EnterpriseFilters, FollowUpFilters, ProjectFilters, list_page, search
+from crm.services import enterprises, followups, projects
 
 
 def _names(db, filters) -> set[str]:
-    return {row.name for row in paginate(db, filters.select(), page=1, per_page=100).items}
+    return {row.name for row in list_page(db, filters, per_page=100).items}
 
 
 def _ent(db, staff, name, **extra):
@@ -69,9 +69,9 @@ def test_followups_by_summary_next_step_and_participants(db, staff):
         "summary": "对方关注用地指标", "next_step": "准备厂房租赁材料",
         "participants": "招商一处"})
     for q in ("用地", "用地指标", "厂房租赁", "招商一处"):
-        rows = paginate(db, FollowUpFilters(q=q).select(), page=1, per_page=10).items
+        rows = list_page(db, FollowUpFilters(q=q), per_page=10).items
         assert [r.id for r in rows] == [fu.id], q
-    assert paginate(db, FollowUpFilters(q="电价").select(), page=1, per_page=10).total == 0
+    assert list_page(db, FollowUpFilters(q="电价"), per_page=10).total == 0
 
 
 def test_long_keywords_use_the_trigram_index(db, staff):

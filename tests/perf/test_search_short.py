@@ -18,15 +18,15 @@ from crm import searchkeys
 from crm.db import get_engine
 from crm.migrate import alembic_config
 from crm.models import Enterprise, FollowUp, Project, StageChange
-from crm.services import enterprises, followups, projects, search
-from crm.services.filters import EnterpriseFilters, FollowUpFilters, ProjectFilters, paginate
+from crm.queries import EnterpriseFilters, FollowUpFilters, ProjectFilters, list_page, search
+from crm.services import enterprises, followups, projects
 
 # CJK, ASCII of both cases, LIKE's wildcards, a quote, a space
 ALPHABET = "光电长春Ab%_\" "
 
 
 def _ids(db, filters) -> set[int]:
-    page = paginate(db, filters.select(), page=1, per_page=1000)
+    page = list_page(db, filters, per_page=1000)
     assert page.total == len(page.items)
     return {row.id for row in page.items}
 

@@ -1,5 +1,5 @@
 """A frequent keyword made of Chinese characters is tested on each row as the list is
-walked in its order (search.tested_each_row, filters.WALK_ROWS_BUDGET): the same rows,
+walked in its order (search.tested_each_row, paging.WALK_ROWS_BUDGET): the same rows,
 order and totals as looking its ids up in the index; and a keyword whose case the
 index folds (ＬＥＤ) is never walked, since a plain substring test would not fold it.
 Both backends: SQLite tests with instr, PostgreSQL with strpos."""
@@ -11,8 +11,9 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy.dialects import sqlite
 
-from crm.services import enterprises, filters, followups, projects, search
-from crm.services.filters import EnterpriseFilters, FollowUpFilters, ProjectFilters, paginate
+from crm.queries import EnterpriseFilters, FollowUpFilters, ProjectFilters, paging, search
+from crm.queries.paging import paginate
+from crm.services import enterprises, followups, projects
 from tests.perf.conftest import statements_sent
 
 
@@ -55,10 +56,10 @@ CASES = [EnterpriseFilters(q="光电"), EnterpriseFilters(q="光", deleted=True)
 
 @pytest.mark.parametrize("flt", CASES, ids=repr)
 def test_walked_pages_are_the_index_pages(db, rows, monkeypatch, flt):
-    monkeypatch.setattr(filters, "FEW_KEYWORD_MATCHES", 0)
-    monkeypatch.setattr(filters, "WALK_ROWS_BUDGET", 0)  # never walk: the index's id list
+    monkeypatch.setattr(paging, "FEW_KEYWORD_MATCHES", 0)
+    monkeypatch.setattr(paging, "WALK_ROWS_BUDGET", 0)  # never walk: the index's id list
     from_index = _pages(db, flt)
-    monkeypatch.setattr(filters, "WALK_ROWS_BUDGET", 10**9)  # always walk
+    monkeypatch.setattr(paging, "WALK_ROWS_BUDGET", 10**9)  # always walk
     with statements_sent(db.get_bind()) as sent:
         walked = _pages(db, flt)
     assert _walks(sent)  # it did walk
@@ -67,10 +68,10 @@ def test_walked_pages_are_the_index_pages(db, rows, monkeypatch, flt):
 
 
 def test_a_page_far_down_the_list_is_not_walked(db, rows, monkeypatch):
-    monkeypatch.setattr(filters, "FEW_KEYWORD_MATCHES", 0)
+    monkeypatch.setattr(paging, "FEW_KEYWORD_MATCHES", 0)
     # 4 live matches among 10 follow-ups (max id 10), pages of 2: the first page's last
     # row is expected 2 × 10 ÷ 4 = 5 rows down the list, the second's 10
-    monkeypatch.setattr(filters, "WALK_ROWS_BUDGET", 6)
+    monkeypatch.setattr(paging, "WALK_ROWS_BUDGET", 6)
     walked = []
     for number in (1, 2):
         with statements_sent(db.get_bind()) as sent:
@@ -81,8 +82,8 @@ def test_a_page_far_down_the_list_is_not_walked(db, rows, monkeypatch):
 
 
 def test_a_reordered_list_is_not_walked(db, rows, monkeypatch):
-    monkeypatch.setattr(filters, "FEW_KEYWORD_MATCHES", 0)
-    monkeypatch.setattr(filters, "WALK_ROWS_BUDGET", 10**9)
+    monkeypatch.setattr(paging, "FEW_KEYWORD_MATCHES", 0)
+    monkeypatch.setattr(paging, "WALK_ROWS_BUDGET", 10**9)
     with statements_sent(db.get_bind()) as sent:
         paginate(db, FollowUpFilters(q="用地").select(), page=1, per_page=2, searched=True,
                  default_order=False)
@@ -103,8 +104,8 @@ def test_a_keyword_the_index_folds_is_found_and_not_walked(db, staff, monkeypatc
     """The trigram index folds fullwidth letters (ＬＥＤ = ｌｅｄ); instr would not."""
     for i in range(3):
         enterprises.create_enterprise(session=db, user=staff, data={"name": f"ＬＥＤ照明{i}厂"})
-    monkeypatch.setattr(filters, "FEW_KEYWORD_MATCHES", 0)
-    monkeypatch.setattr(filters, "WALK_ROWS_BUDGET", 10**9)
+    monkeypatch.setattr(paging, "FEW_KEYWORD_MATCHES", 0)
+    monkeypatch.setattr(paging, "WALK_ROWS_BUDGET", 10**9)
     with statements_sent(db.get_bind()) as sent:
         page = paginate(db, EnterpriseFilters(q="ｌｅｄ照明").select(), page=1, per_page=10,
                         searched=True, default_order=True)
@@ -122,8 +123,8 @@ def test_the_walk_reads_the_lists_index_not_the_keywords(db):
     assert "followup_fts" not in plan
 
 
-# The views pass default_order: a list sorted by the user, or the docket (ordered by
-# planned investment), has no index in its order and must never be walked.
+# list_page walks only a list in its indexed default order: a list sorted by the user,
+# or the docket (ordered by planned investment), has no index in its order.
 WIRED = [("/followups?q=用地指标", True), ("/followups?q=用地指标&sort=next_due", False),
          ("/projects?q=光电项目", True), ("/projects?q=光电项目&sort=-planned", False),
          ("/case-by-case?q=光电项目", False),
@@ -137,8 +138,8 @@ def test_views_walk_only_lists_in_their_default_order(app, populated, client_as,
     from crm.services import users
     from tests.perf.conftest import counting_queries
 
-    monkeypatch.setattr(filters, "FEW_KEYWORD_MATCHES", 0)
-    monkeypatch.setattr(filters, "WALK_ROWS_BUDGET", 10**9)
+    monkeypatch.setattr(paging, "FEW_KEYWORD_MATCHES", 0)
+    monkeypatch.setattr(paging, "WALK_ROWS_BUDGET", 10**9)
     with app.app_context(), session_scope() as s:
         token = users.create_token(s, user=s.merge(populated[0]), name="walk")
     client = client_as("staff")

@@ -13,8 +13,8 @@ from decimal import Decimal
 import pytest
 from fixtures_stats import build  # tests/stats is on sys.path (rootdir import mode)
 
+from crm.queries import ProjectFilters
 from crm.services import stats
-from crm.services.filters import ProjectFilters
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from sqlalchemy import event
 from sqlmodel import select
 
 from crm.models import StageChange
+from crm.queries import ProjectFilters
 from crm.services import funding, projects, stats
-from crm.services.filters import ProjectFilters
 
 
 def new(db, user, name, **kw):

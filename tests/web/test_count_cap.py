@@ -6,7 +6,7 @@ import re
 from sqlmodel import select
 
 from crm.models import Project
-from crm.services.filters import paginate
+from crm.queries.paging import paginate
 from tests.perf.conftest import counting_queries
 
 
@@ -17,7 +17,7 @@ def test_follow_up_list_beyond_the_cap_says_plus_and_pages_on(app, staff_client,
     for day in range(1, 6):
         make_followup(staff_client.user, project_id=project.id, date=f"2026-01-0{day}",
                       summary=f"第{day}次沟通")
-    for query in ("", "q=沟通&"):  # a keyword is counted first (paginate, searched)
+    for query in ("", "q=沟通&"):  # a keyword is counted first (list_page)
         html = staff_client.get(f"/followups?{query}").get_data(as_text=True)
         assert "共 3+ 条" in html
         seen = []

@@ -18,9 +18,9 @@ from crm.db import get_engine, session_scope
 from crm.generic import PAGES
 from crm.models import AuditLog
 from crm.models.base import RecordMixin
+from crm.queries import ListFilters
 from crm.records import REGISTRY, RecordType
 from crm.services import exporting, reference, users
-from crm.services.filters import ListFilters
 from crm.services.plain import PlainService
 from crm.tabular.writers import Column
 from tests.api.api_helpers import ApiClient, token_for

@@ -13,7 +13,7 @@ B-tree indexes (declared in the models' __table_args__ too):
 * (<filter column>, deleted_at, updated_at) — a filtered live list in the
   default order, and its count, from the index alone.
 
-Keyword search (crm/services/search.py), outside the models:
+Keyword search (crm/queries/search.py), outside the models:
 * SQLite: FTS5 tables <table>_fts (trigram tokenizer, external content) with
   insert/update/delete triggers;
 * PostgreSQL: the pg_trgm extension and GIN indexes on lower(<column>).
@@ -67,7 +67,7 @@ INDEXES = {
     "ix_followup_kind_live": ("followup", ["kind", "deleted_at", "date"]),
 }
 
-# table → text columns of the keyword search (crm/services/search.py SEARCH_COLUMNS).
+# table → text columns of the keyword search (crm/queries/search.py SEARCH_COLUMNS).
 SEARCH_COLUMNS = {
     "enterprise": ["name"],
     "project": ["name", "introducer"],

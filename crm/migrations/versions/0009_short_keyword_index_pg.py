@@ -38,7 +38,7 @@ branch_labels = None
 depends_on = None
 
 FUNCTION = "search_short_keys_pg"
-# table → text columns of the keyword search (crm/services/search.py SEARCH_COLUMNS).
+# table → text columns of the keyword search (crm/queries/search.py SEARCH_COLUMNS).
 SEARCH_COLUMNS = {
     "enterprise": ["name"],
     "project": ["name", "introducer"],

@@ -36,9 +36,9 @@ so word tokenizers do not help; both backends index character trigrams instead
 A keyword made of Chinese characters alone (case_free) can also be tested on each
 row as a list is walked in its order (SQLite ``instr``, PostgreSQL ``strpos``;
 tested_each_row): a frequent keyword then fills a page after a few hundred rows
-instead of first listing every match from the index (filters.paginate decides which
+instead of first listing every match from the index (paging.paginate decides which
 is cheaper). And a list narrowed by nothing but its keyword is counted from the index
-alone, less the deleted rows among the hits (index_hits, filters._count).
+alone, less the deleted rows among the hits (index_hits, paging.count).
 
 Anything that rebuilds one of these tables on SQLite (an Alembic batch
 operation) drops its triggers: such a migration must recreate them
@@ -191,7 +191,7 @@ def tested_each_row(stmt):
     Walking a list in its order this way costs about 1.5 µs a row, so it suits a
     frequent keyword: 用地指标 (39k of 300k follow-ups) fills a first page after
     about 400 rows, 0.6 ms on SQLite, where listing its ids takes 5 ms. A rare one
-    would walk the whole list (filters.paginate weighs the two)."""
+    would walk the whole list (paging.paginate weighs the two)."""
     found = [e for e in iterate(stmt) if isinstance(e, _Matches)]
     if not found or not all(case_free(e.q) for e in found):
         return None
@@ -270,7 +270,7 @@ def _fts_ids(element: _Matches):
 
 
 def rows_from_keyword_index(rows):
-    """SQLite: ``rows`` (a list's rows as one column, filters._one_column) read in the
+    """SQLite: ``rows`` (a list's rows as one column, paging._one_column) read in the
     order of the keyword's FTS index, each tested against the list's other
     conditions; None where that does not apply (no keyword, one also searched
     through another table, or one the index cannot answer).
