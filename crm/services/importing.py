@@ -308,7 +308,7 @@ class _ProjectRows:
             data["park_id"] = park_id
         county = data.get("county_code")
         if county and not data.get("city_code"):
-            data["city_code"] = divisions.default_index().counties.get(county)
+            data["city_code"] = divisions.prefecture_of(county)
         return data
 
     def duplicate(self, data: dict, result: RowResult) -> bool:
