@@ -31,6 +31,8 @@ _ETHNIC = (
 _AUTONOMOUS = re.compile(r"自治[州县旗]$")
 _ETHNIC_TAIL = re.compile(f"(?:{_ETHNIC})族$")
 _PLAIN = ("地区", "林区", "特区", "市", "州", "县", "区", "盟", "旗")
+# 苏州 + 工业园区: a zone named after its city (the rest may not start like 区 of 西安区)
+_ZONE = re.compile(r"(?:[^区县市州旗省盟].*)?(开发区|园区|新区|合作区|示范区|管理区|新城|风景名胜区|食品区)")
 _NOISE = re.compile(r"[\s　]+|^中国|^中华人民共和国")
 
 
@@ -210,7 +212,11 @@ class PlaceIndex:
                         if self.by_code[c].parent == cities[0]}
             if len(counties) == 1:
                 return list(counties)
-            if official:  # 长春市高新区: the city is named in full, the rest is not a county
+            if official:  # 长春市高新区
+                return cities
+            if head in self.short_city and _ZONE.fullmatch(rest):  # 苏州工业园区
+                if head in self.provinces:  # 吉林松原经济开发区: 吉林 is the province
+                    return self._city_and_county(rest, self.provinces[head]) or cities
                 return cities
         return []
 
