@@ -32,7 +32,8 @@ _AUTONOMOUS = re.compile(r"自治[州县旗]$")
 _ETHNIC_TAIL = re.compile(f"(?:{_ETHNIC})族$")
 _PLAIN = ("地区", "林区", "特区", "市", "州", "县", "区", "盟", "旗")
 # 苏州 + 工业园区: a zone named after its city (the rest may not start like 区 of 西安区)
-_ZONE = re.compile(r"(?:[^区县市州旗省盟].*)?(开发区|园区|新区|合作区|示范区|管理区|新城|风景名胜区|食品区)")
+_ZONE = re.compile(
+    r"(?:[^区县市州旗省盟].*)?(开发区|园区|新区|合作区|示范区|管理区|新城|风景名胜区|食品区)")
 _NOISE = re.compile(r"[\s　]+|^中国|^中华人民共和国")
 
 
@@ -208,8 +209,8 @@ class PlaceIndex:
             cities = [c for c in cities if scope is None or c[:2] == scope[:2]]
             if len(cities) != 1:
                 continue
-            counties = {c for c in self.full.get(rest, []) + self.short_county.get(short_name(rest), [])
-                        if self.by_code[c].parent == cities[0]}
+            named = self.full.get(rest, []) + self.short_county.get(short_name(rest), [])
+            counties = {c for c in named if self.by_code[c].parent == cities[0]}
             if len(counties) == 1:
                 return list(counties)
             if official:  # 长春市高新区
