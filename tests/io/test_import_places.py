@@ -209,3 +209,14 @@ def test_the_preview_shows_the_warnings(app, staff_client, tmp_path):
     page = staff_client.get(response.headers["Location"]).get_data(as_text=True)
     assert re.search(r"提示：.*所在城市.*铁西区.*有多处", page, re.S)
     assert "可导入" in page
+
+
+def test_the_list_page_filters_by_any_city_and_province_spelling(db, staff, staff_client):
+    create_enterprise(session=db, user=staff, data={"name": "深圳页面筛选公司", "city": "深圳"})
+    create_enterprise(session=db, user=staff, data={"name": "西安页面筛选公司", "city": "西安市",
+                                                   "province": "陕西"})
+    page = staff_client.get("/enterprises?city_code=440300").get_data(as_text=True)
+    assert "深圳页面筛选公司" in page and "西安页面筛选公司" not in page
+    assert re.search(r'<optgroup label="陕西省">.*?value="610100"[^>]*>西安市', page, re.S)
+    page = staff_client.get("/enterprises?province=陕西").get_data(as_text=True)
+    assert "西安页面筛选公司" in page and "深圳页面筛选公司" not in page
