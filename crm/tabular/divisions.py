@@ -62,7 +62,3 @@ def prefecture_of(county_code: str | None) -> str | None:
 
 def city_name(code: str | None) -> str:
     return places.division_name(code)
-
-
-def short_name(name: str) -> str:
-    return places.short_name(name)
