@@ -47,14 +47,36 @@ def is_jizhe(source_province: str | None, attraction_mode: str | None = None) ->
     return normalize_province(source_province) == ZHEJIANG or attraction_mode == JIZHE_MODE
 
 
+# GB/T 2260's provincial-level divisions, stored by their official names.
+PROVINCES = (
+    "北京市", "天津市", "河北省", "山西省", "内蒙古自治区", "辽宁省", "吉林省", "黑龙江省",
+    "上海市", "江苏省", "浙江省", "安徽省", "福建省", "江西省", "山东省", "河南省", "湖北省",
+    "湖南省", "广东省", "广西壮族自治区", "海南省", "重庆市", "四川省", "贵州省", "云南省",
+    "西藏自治区", "陕西省", "甘肃省", "青海省", "宁夏回族自治区", "新疆维吾尔自治区",
+    "台湾省", "香港特别行政区", "澳门特别行政区",
+)
+_PROVINCE_SUFFIX = re.compile(r"(壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区|省|市)$")
+
+
+def province_short(name: str) -> str:
+    """吉林省 → 吉林, 广西壮族自治区 → 广西, 香港特别行政区 → 香港."""
+    return _PROVINCE_SUFFIX.sub("", name)
+
+
+_PROVINCE_BY_SPELLING = {s: p for p in PROVINCES for s in (p, province_short(p))} | {
+    "内蒙": "内蒙古自治区", "香港特区": "香港特别行政区", "澳门特区": "澳门特别行政区",
+    "广西自治区": "广西壮族自治区", "宁夏自治区": "宁夏回族自治区",
+    "新疆自治区": "新疆维吾尔自治区",
+}
+
+
 def normalize_province(name: str | None) -> str | None:
-    """浙江 / 浙江省 → 浙江省; keeps other names as typed (trimmed)."""
+    """浙江 / 浙江省 → 浙江省, 吉林 → 吉林省, 广西 → 广西壮族自治区; keeps an unknown
+    name as typed (trimmed)."""
     if not name:
         return None
-    name = name.strip()
-    if name == "浙江":
-        return ZHEJIANG
-    return name or None
+    name = re.sub(r"\s+", "", name)
+    return _PROVINCE_BY_SPELLING.get(name, name) or None
 
 
 # --- Vocabularies (stored value → Chinese label) -----------------------------

@@ -169,7 +169,8 @@ def filter_options(session: Session, users: dict[int, User] | None = None) -> di
     jilin = [(d.code, d.name) for d in refs["prefectures"]]
     return {
         "jilin_cities": jilin,
-        "all_cities": {"吉林省": jilin, "浙江省": [(d.code, d.name) for d in refs["zhejiang"]]},
+        "all_cities": {province: [(d.code, d.name) for d in cities] for province, cities
+                       in reference.prefecture_choices(session).items()},
         "zhejiang_cities": [(d.name, d.name) for d in refs["zhejiang"]],
         "segments": [(s.name, s.name) for s in refs["segments"]],
         "owners": [(u.id, u.label) for u in (users or all_users(session)).values()],

@@ -142,7 +142,7 @@ def import_command(kind, file, dry_run, include_similar, status_out, username) -
     for note in report.notes:
         click.echo(note)
     for row in report.rows:
-        if row.status in ("invalid", "exists", "similar"):
+        if row.status in ("invalid", "exists", "similar") or row.warnings:
             click.echo(f"第 {row.number} 行 {row.name}：{row.label}。{row.message}")
     if status_out is not None and not report.error:
         importing.write_status_sheet(status_out, data=data, filename=file.name, report=report)

@@ -229,6 +229,8 @@ class EnterpriseFilters(ListFilters):
         for name in ("city_code", "province", "chain_segment", "kind", "is_key_target", "jizhe",
                      "owner_id"):
             value = getattr(self, name)
+            if name == "province":  # 吉林 finds 吉林省: provinces are stored by full name
+                value = rules.normalize_province(value)
             if value is not None:
                 stmt = stmt.where(getattr(Enterprise, name) == value)
         if self.q:

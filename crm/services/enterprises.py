@@ -26,6 +26,7 @@ from crm.services.validation import (
     parse,
     require,
 )
+from crm.tabular import places
 
 SYSTEM_FIELDS = ("id", "jizhe", "city_code", "is_demo", "created_at", "updated_at", "deleted_at")
 TEXT_FIELDS = ("notes",)
@@ -181,9 +182,13 @@ DERIVED_FROM = ("province", "city", "lon", "lat")
 
 
 def _derive(session: Session, v: dict) -> dict:
-    """吉浙 from the province, the city code from the city (or else the point)."""
+    """吉浙 from the province; the city code from the city within that province (or
+    else the point); the province from the city when only the city is given."""
     province = rules.normalize_province(v.get("province"))
-    city_code = reference.city_code_for_name(session, v.get("city"))
+    place = places.resolve(v.get("city"), province).place
+    city_code = place.city_code if place else None
+    if place is not None and province is None:
+        province = place.province
     if city_code is None and v.get("lon") is not None and v.get("lat") is not None:
         city_code = geo.prefecture_code_at(v["lon"], v["lat"])
     return {"province": province, "jizhe": rules.is_jizhe(province), "city_code": city_code}

@@ -25,7 +25,7 @@ from crm.services.dedupe import EnterpriseIndex
 from crm.services.enterprises import create_enterprise, prepare_enterprise, save_enterprises
 from crm.services.errors import ServiceError, ValidationFailed
 from crm.services.projects import create_project, prepare_project
-from crm.tabular import divisions
+from crm.tabular import divisions, places, zones
 from crm.tabular.fields import IGNORED_HEADERS
 from crm.tabular.headers import FieldSpec, HeaderMatch, find_header_row, match_headers
 from crm.tabular.headers import normalize_header as norm_header
@@ -63,6 +63,8 @@ class RowResult:
     number: int  # 1-based row in the sheet
     status: str = "new"  # a key of STATUS_LABELS
     errors: list[tuple[str, str]] = field(default_factory=list)  # (column, Chinese message)
+    # what was kept but not understood (an ambiguous place, an unlisted zone): imported
+    warnings: list[tuple[str, str]] = field(default_factory=list)
     note: str = ""  # duplicates, created enterprise, …
     name: str = ""
 
@@ -73,7 +75,8 @@ class RowResult:
     @property
     def message(self) -> str:
         parts = [f"{col}：{msg}" if col else msg for col, msg in self.errors]
-        return "；".join(parts + ([self.note] if self.note else []))
+        hints = [f"提示：{col}：{msg}" if col else f"提示：{msg}" for col, msg in self.warnings]
+        return "；".join(parts + hints + ([self.note] if self.note else []))
 
 
 @dataclass
@@ -118,7 +121,8 @@ class ImportReport:
     @classmethod
     def from_dict(cls, data: dict) -> ImportReport:
         rows = [
-            RowResult(**{**r, "errors": [tuple(e) for e in r["errors"]]})
+            RowResult(**{**r, "errors": [tuple(e) for e in r["errors"]],
+                         "warnings": [tuple(w) for w in r.get("warnings", [])]})
             for r in data.get("rows", [])
         ]
         return cls(**{**data, "rows": rows})
@@ -193,6 +197,31 @@ def _priority(raw) -> int | None:
     raise CellError("优先级应为 高、中、低 或 1、2、3")
 
 
+def _place(data: dict, keys: tuple[str, str], result: RowResult, header_of: dict) -> None:
+    """Province and city as the registry stores them (吉林 → 吉林省, 西安 → 西安市, 浙江嘉兴 →
+    浙江省 / 嘉兴市), the city looked up within the row's province. A city that is
+    ambiguous (铁西区) or unknown is kept as typed, with a warning."""
+    province_key, city_key = keys
+    province = rules.normalize_province(data.get(province_key))
+    if province:
+        data[province_key] = province
+    city = data.get(city_key)
+    if not city:
+        return
+    found = places.resolve(city, province)
+    if found.warning:
+        result.warnings.append((header_of.get(city_key, ""), found.warning))
+    if found.place is None:
+        return
+    data[province_key] = found.place.province
+    if found.warning:  # only the province was understood: the city stays as typed
+        return
+    if found.place.city:
+        data[city_key] = found.place.city
+    else:  # 浙江省 in a city column: a province only
+        data.pop(city_key)
+
+
 # --- the two kinds ---------------------------------------------------------------
 @dataclass
 class _Provisional:
@@ -206,6 +235,7 @@ class _Provisional:
 
 
 class _EnterpriseRows:
+    header_of: dict[str, str] = {}  # field → the sheet's header (set by run_import)
     # accepted rows are written BATCH at a time as multi-row INSERTs
     BATCH = 500
 
@@ -227,15 +257,7 @@ class _EnterpriseRows:
             problem = rules.credit_code_error(code)
             if problem:
                 result.errors.append(("统一社会信用代码", problem))
-        city = data.get("city")
-        if city:
-            try:
-                prefecture = divisions.parse_city_code(city)
-            except CellError:
-                prefecture = None  # a city outside Jilin (杭州 …) is kept as typed
-            if prefecture:
-                data["city"] = divisions.city_name(prefecture)
-                data.setdefault("province", rules.JILIN_PROVINCE)
+        _place(data, ("province", "city"), result, self.header_of)
         if contact.get("name"):
             data["contacts"] = [{k: v or "" for k, v in contact.items()}]
         elif any(contact.values()):
@@ -270,11 +292,12 @@ class _EnterpriseRows:
 
 
 class _ProjectRows:
+    header_of: dict[str, str] = {}
 
     def __init__(self, session: Session, user: User):
         self.session, self.user = session, user
         self.enterprises = EnterpriseIndex(session)
-        self.parks = {normalize_name(p.name): p.id for p in session.exec(select(Park))}
+        self.parks = {normalize_name(p.name): p for p in session.exec(select(Park))}
         self.projects: dict[tuple, int] = {}
         self.by_owner: dict[object, list[tuple[int, str]]] = {}
         columns = (Project.id, Project.name, Project.enterprise_id, Project.city_code)
@@ -305,16 +328,29 @@ class _ProjectRows:
             result.errors.append(
                 ("统一社会信用代码", "没有找到该信用代码的企业，请同时填写投资企业名称")
             )
-        park = data.pop("park", None)
-        if park:
-            park_id = self.parks.get(normalize_name(park))
-            if park_id is None:
-                result.errors.append(("落地园区", f"没有名为“{park}”的园区"))
-            data["park_id"] = park_id
+        _place(data, ("source_province", "source_city"), result, self.header_of)
+        self._park(data, result)
         county = data.get("county_code")
         if county and not data.get("city_code"):
-            data["city_code"] = divisions.default_index().counties.get(county)
+            data["city_code"] = divisions.prefecture_of(county)
         return data
+
+    def _park(self, data: dict, result: RowResult) -> None:
+        """A zone as people name it (净月高新区, 汽开区, 220171); one not in the list is
+        kept as written in the notes, with a warning, and the row still imported."""
+        park = data.pop("park", None)
+        if not park:
+            return
+        official = zones.official_name(park)
+        found = self.parks.get(normalize_name(official or park))
+        if found is not None:
+            data["park_id"] = found.id
+            if not data.get("city_code") and not data.get("county_code"):
+                data["city_code"] = found.city_code  # 汽开区 says 长春
+            return
+        header = self.header_of.get("park", "落地园区")
+        result.warnings.append((header, f"“{park}”不在园区名录中，已原样记入备注"))
+        data["notes"] = "；".join(x for x in (data.get("notes"), f"{header}：{park}") if x)
 
     def duplicate(self, data: dict, result: RowResult) -> bool:
         owner = data.get("enterprise_id") or ("city", data.get("city_code"))
@@ -452,6 +488,7 @@ def run_import(
         report.error = "；".join(report.notes)
         return report
     parser = _Parser(specs, match, sheet.rows[header_at].values)
+    handler.header_of = parser.header_of
     try:
         rows = [(RowResult(raw.number), raw) for raw in sheet.rows[header_at + 1 :]]
         parsed = [parser.parse(raw.values, result) for result, raw in rows]

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from crm import rules
 from crm.config import PROJECT_ROOT
 from crm.models import ChainSegment, Division, Enterprise, JizhePairing, Park, PolicyMeasure
+from crm.tabular import places
 
 SEEDS = PROJECT_ROOT / "seeds"
 
@@ -47,8 +48,31 @@ def _upsert(session: Session, model, key, values: dict) -> None:
         session.add(row)
 
 
+NATIONAL_SOURCE = "GB/T 2260 (2024 list, via yescallop/areacodes); see seeds/README.md"
+
+
+def _seed_national(session: Session) -> int:
+    """The country's provinces, prefectures and counties (so an enterprise in 西安 or
+    深圳 has its city's code and name); Jilin's and Zhejiang's own seeds then add
+    their short names and sources."""
+    existing = {d.code: d for d in session.exec(select(Division))}
+    rows = read_seed("china_divisions.csv")
+    for r in rows:
+        values = dict(code=r["code"], name=r["name"], short_name=places.short_name(r["name"]),
+                      province=r["province"], level=r["level"],
+                      parent_code=r["parent_code"] or None)
+        row = existing.get(r["code"])
+        if row is None:
+            session.add(Division(**values, source=NATIONAL_SOURCE))
+        elif any(getattr(row, k) != v for k, v in values.items() if k != "short_name"):
+            for key, value in values.items():
+                setattr(row, key, value)
+    session.flush()
+    return len(rows)
+
+
 def _seed_divisions(session: Session) -> int:
-    rows = 0
+    rows = _seed_national(session)
     for r in read_seed("jilin_divisions.csv"):
         _upsert(session, Division, r["code"], dict(
             code=r["code"], name=r["name"], short_name=r["short_name"],
@@ -152,7 +176,8 @@ def jilin_prefectures(session: Session) -> list[Division]:
 
 
 def zhejiang_cities(session: Session) -> list[Division]:
-    return [d for d in _divisions(session) if d.province == rules.ZHEJIANG]
+    return [d for d in _divisions(session) if d.province == rules.ZHEJIANG
+            and d.level == "prefecture"]
 
 
 def counties_of(session: Session, prefecture_code: str) -> list[Division]:
@@ -200,10 +225,9 @@ def parks(session: Session) -> list[Park]:
 
 
 def city_code_for_name(session: Session, name: str | None) -> str | None:
-    """长春 / 长春市 / 延边州 / 杭州 → code of a known prefecture-level city."""
-    if not name:
-        return None
-    return _prefecture_names(session).get(name.strip())
+    """长春 / 长春市 / 延边州 / 杭州 / 西安 → the code of the city it names, when it
+    names one city only (see crm.tabular.places)."""
+    return places.resolve(name).city_code if name else None
 
 
 def division_name(session: Session, code: str) -> str:
@@ -211,15 +235,14 @@ def division_name(session: Session, code: str) -> str:
     return division.name if division else code
 
 
-def _prefecture_names(session: Session) -> dict[str, str]:
-    """Name forms → code, built once per session (imports call this per row)."""
-    cached = session.info.get("prefecture_names")
-    if cached is None:
-        cached = {}
-        for d in session.exec(select(Division).where(Division.level == "prefecture")):
-            cached[d.name] = d.code
-            if d.short_name:
-                cached.setdefault(d.short_name, d.code)
-                cached.setdefault(d.short_name + "州", d.code)
-        session.info["prefecture_names"] = cached
-    return cached
+def prefecture_choices(session: Session) -> dict[str, list[Division]]:
+    """Every prefecture-level city by province (Jilin, Zhejiang first), for filters;
+    a municipality (北京市) is its own city."""
+    groups: dict[str, list[Division]] = {rules.JILIN_PROVINCE: [], rules.ZHEJIANG: []}
+    for d in _divisions(session):
+        city = d.level == "prefecture" or (d.level == "province" and d.code[:2] in
+                                            places.MUNICIPALITIES)
+        if city or (d.level == "county" and d.parent_code and d.parent_code.endswith("0000")
+                    and d.code[:2] not in places.MUNICIPALITIES):
+            groups.setdefault(d.province, []).append(d)
+    return {k: v for k, v in groups.items() if v}

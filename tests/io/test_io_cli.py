@@ -82,3 +82,11 @@ def test_export_cli(app, runner, make_user, tmp_path):
     assert result.exit_code == 0 and csv_out.read_bytes().startswith(b"\xef\xbb\xbf")
     bad = runner.invoke(args=["export", "enterprises", "-o", str(out), "--city-code", "火星"])
     assert bad.exit_code != 0
+
+
+def test_import_prints_place_warnings(app, runner, make_user, tmp_path):
+    make_user("admin", username="boss")
+    xlsx_bytes([["企业名称", "城市"], ["命令行铁西公司", "铁西区"]], tmp_path / "w.xlsx")
+    result = runner.invoke(args=["import", "enterprises", str(tmp_path / "w.xlsx")])
+    assert result.exit_code == 0, result.output
+    assert "第 2 行 命令行铁西公司：已导入。提示：城市：“铁西区”有多处" in result.output

@@ -154,7 +154,9 @@ def test_xlsx_commit_imports_valid_rows_once(db, staff_user, tmp_path):
     b = db.exec(select(Enterprise).where(Enterprise.credit_code == CODE_B)).one()
     assert b.city_code == "222400" and b.revenue_wan == Decimal("12000.00")
     hz = db.exec(select(Enterprise).where(Enterprise.name == "杭州外省企业")).one()
-    assert hz.city == "杭州" and hz.revenue_wan == Decimal("5000.00")
+    # outside Jilin too: the real city, its code and province (issue 16)
+    assert (hz.city, hz.city_code, hz.province) == ("杭州市", "330100", "浙江省")
+    assert hz.revenue_wan == Decimal("5000.00")
     audit = db.exec(select(AuditLog).where(AuditLog.action == "import")).one()
     assert "3" in audit.summary and audit.user_id == staff_user.id
     creates = db.exec(

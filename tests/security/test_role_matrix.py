@@ -51,6 +51,7 @@ OWN_ONLY = expect(admin=GONE, staff=GONE, city=GONE, viewer=GONE)  # another use
 EXPECTATIONS: dict[str, dict] = {
     # static files and login
     "static GET": PUBLIC,
+    "main.favicon GET": PUBLIC,              # the tab icon, before login
     "bootstrap.static GET": PUBLIC,
     "map.asset GET": PUBLIC,                 # Leaflet files: public libraries, no data
     "auth.login GET": PUBLIC,

@@ -233,7 +233,7 @@ IMPORT_HEADER = ["项目名称", "落地市（州）", "落地县（市、区）
 
 @pytest.mark.parametrize(("column", "value"), [
     ("产业链环节", BAD), ("项目类别", BAD), ("合作形式", BAD), ("招商方式", BAD),
-    ("阶段", BAD), ("落地县（市、区）", "999999"), ("落地园区", "不存在的园区"),
+    ("阶段", BAD), ("落地县（市、区）", "999999"),
 ])
 def test_project_import_row_error_names_the_column(app, world, column, value):
     good = ["导入词表项目", "长春市", "", "", SEGMENT, "重大产业化项目", "", "", "洽谈"]
@@ -248,6 +248,20 @@ def test_project_import_row_error_names_the_column(app, world, column, value):
     assert result.status == "invalid", (column, result)
     assert column in [name for name, _ in result.errors], result.errors
     assert _count(app, Project, name="导入词表项目") == 0
+
+
+def test_project_import_keeps_an_unlisted_zone_with_a_warning(app, world):
+    """Issue 16: a zone not in the list is kept as written, with a warning naming the
+    column; the row is not refused."""
+    row = ["导入词表项目", "长春市", "", "不存在的园区", SEGMENT, "重大产业化项目", "", "", "洽谈"]
+    text = "\n".join(",".join(r) for r in (IMPORT_HEADER, row))
+    with app.app_context(), session_scope() as s:
+        user = s.get(type(world.users["staff"]), world.users["staff"].id)
+        report = run_import(session=s, kind="projects", data=text.encode(),
+                            filename="p.csv", user=user, commit=True)
+    result = report.status_by_row()[2]
+    assert result.status == "created" and result.warnings[0][0] == "落地园区"
+    assert _count(app, Project, name="导入词表项目") == 1
 
 
 def test_project_import_accepts_the_listed_values(app, world):

@@ -1,6 +1,8 @@
+"""落地市（州） / 落地县（市、区）: names looked up within Jilin, never guessed into it."""
+
 import pytest
 
-from crm.tabular.divisions import build_index, city_name, parse_city_code
+from crm.tabular.divisions import city_name, parse_city_code, parse_county_code, prefecture_of
 from crm.tabular.values import CellError
 
 
@@ -18,15 +20,22 @@ from crm.tabular.values import CellError
         ("延边", "222400"),
         ("延边州", "222400"),
         ("延边朝鲜族自治州", "222400"),
+        ("吉林省延边州延吉市", "222400"),
         ("220100", "220100"),
         ("白城市", "220800"),
-        # county level (bonus): 公主岭 is under 长春 in the 2024 list
+        # county level: 公主岭 is under 长春 in the 2024 list
         ("公主岭", "220100"),
         ("公主岭市", "220100"),
         ("梅河口市", "220500"),
         ("珲春", "222400"),
         ("220184", "220100"),
         ("前郭", "220700"),
+        # in Jilin, a name Jilin shares with other provinces is Jilin's
+        ("西安区", "220400"),
+        ("朝阳区", "220100"),
+        ("铁西区", "220300"),
+        ("宽城区", "220100"),
+        ("昌邑区", "220200"),
     ],
 )
 def test_city_spellings(raw, code):
@@ -37,29 +46,39 @@ def test_blank_city_is_none():
     assert parse_city_code("") is None and parse_city_code(None) is None
 
 
-@pytest.mark.parametrize(("raw", "fragment"), [("杭州", "无法识别"), ("吉林省", "省级")])
-def test_unknown_city(raw, fragment):
+@pytest.mark.parametrize(
+    ("raw", "fragment"),
+    [
+        # issue 16: each of these was stored in a Jilin city
+        ("西安市", "陕西省西安市，不在吉林省"),
+        ("西安", "陕西省西安市"),
+        ("朝阳市", "辽宁省朝阳市"),
+        ("昌邑市", "山东省潍坊市"),
+        ("宽城满族自治县", "河北省承德市"),
+        ("杭州", "浙江省杭州市"),
+        ("北京", "北京市"),
+        ("吉林省", "省级"),
+        ("火星", "无法识别"),
+    ],
+)
+def test_refused_city(raw, fragment):
     with pytest.raises(CellError, match=fragment):
         parse_city_code(raw)
 
 
+def test_county_codes():
+    assert parse_county_code("公主岭") == "220184"
+    assert parse_county_code("长春市朝阳区") == "220104"
+    assert parse_county_code("西安区") == "220403"
+    assert prefecture_of("220184") == "220100"
+    assert prefecture_of("999999") is None
+    with pytest.raises(CellError):
+        parse_county_code("长春")  # a city, not a county
+    with pytest.raises(CellError, match="山东省"):
+        parse_county_code("昌邑市")
+
+
 def test_city_name():
     assert city_name("222400") == "延边朝鲜族自治州"
+    assert city_name("610100") == "西安市"
     assert city_name(None) == ""
-
-
-def test_index_from_minimal_files(tmp_path):
-    divisions = tmp_path / "d.csv"
-    divisions.write_text("code,name\n220100,长春市\n220300,四平市\n", encoding="utf-8")
-    counties = tmp_path / "c.csv"
-    counties.write_text(
-        "code,name,parent_code\n220184,公主岭市,220100\n220322,梨树县,220300\n"
-        "229901,同名区,220100\n229902,同名区,220300\n",
-        encoding="utf-8",
-    )
-    index = build_index(divisions, counties)
-    assert index.lookup("公主岭") == "220100"
-    assert index.lookup("梨树") == "220300"
-    with pytest.raises(CellError):  # ambiguous short name is not guessed
-        index.lookup("同名")
-    assert build_index(divisions, tmp_path / "missing.csv").lookup("长春") == "220100"
