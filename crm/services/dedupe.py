@@ -11,10 +11,12 @@ from crm import rules
 from crm.models import Contact, Enterprise, FollowUp, Project, User
 from crm.services import audit, permissions, records
 from crm.services.errors import ValidationFailed
+from crm.tabular.name_parts import SHORT_MAX, parts
 from crm.tabular.names import (
     DUPLICATE_SCORE,
     NameMatch,
     best_matches,
+    key_score,
     normalize_name,
     similar_keys,
 )
@@ -37,7 +39,10 @@ class EnterpriseIndex:
         self.by_code: dict[str, Enterprise] = {}
         self.ids_of_key: dict[str, list[int]] = {}  # normalised name → live ids, first first
         self.by_id: dict[int, Enterprise] = {}
-        self.primed: dict[str, list[tuple[str, float]]] = {}
+        self.primed: dict[str, list[tuple[str, float]]] = {}  # body → near bodies
+        self.keys_of_body: dict[str, set[str]] = {}  # a name without its leading place
+        self.heads: dict[str, set[str]] = {}  # first characters → keys a short name may abbreviate
+        self.short_heads: dict[str, set[str]] = {}  # the same, for stored names that look short
         if session is None:
             return
         # only the four columns a check reads: a province holds ~10^5 enterprises
@@ -62,14 +67,25 @@ class EnterpriseIndex:
         key = normalize_name(enterprise.name)
         self.by_id[enterprise.id] = enterprise
         if key:
+            if key not in self.ids_of_key:
+                self._add_key(key)
             self.ids_of_key.setdefault(key, []).append(enterprise.id)
+
+    def _add_key(self, key: str) -> None:
+        p = parts(key)
+        self.keys_of_body.setdefault(p.body, set()).add(key)
+        for head in {p.body[:2], p.short[:2], key[:3]}:
+            self.heads.setdefault(head, set()).add(key)
+            if len(p.short) <= SHORT_MAX:
+                self.short_heads.setdefault(head, set()).add(key)
 
     def prime(self, names) -> None:
         """Find, at once, the near names of every name about to be checked (an
         import's whole column) among those stored and each other: one filtered
         pass instead of scoring each row against every enterprise."""
-        keys = [normalize_name(n) for n in names]
-        self.primed = similar_keys(keys, [*self.ids_of_key, *keys], threshold=DUPLICATE_SCORE)
+        bodies = [parts(k).body for k in map(normalize_name, names) if k]
+        self.primed = similar_keys(bodies, [*self.keys_of_body, *bodies],
+                                   threshold=DUPLICATE_SCORE)
 
     def check(self, name: str | None, credit_code: str | None) -> Verdict:
         if credit_code and credit_code in self.by_code:
@@ -91,12 +107,29 @@ class EnterpriseIndex:
         """(id, score) of the enterprises whose names are near ``key``, best first."""
         if not key:
             return []
-        if key not in self.primed:  # a name outside the primed column: looked up alone
-            self.primed.update(similar_keys([key], [*self.ids_of_key, key],
+        p = parts(key)
+        if p.body not in self.primed:  # a name outside the primed column: looked up alone
+            self.primed.update(similar_keys([p.body], [*self.keys_of_body, p.body],
                                             threshold=DUPLICATE_SCORE))
-        near = [(key, 100.0), *self.primed[key]]
-        found = [(i, score) for other, score in near for i in self.ids_of_key.get(other, ())]
+        others = set().union(
+            *(self.keys_of_body.get(b, ()) for b in [p.body, *(b for b, _ in self.primed[p.body])]),
+            *self._short_candidates(p),
+        )
+        found = [(i, 100.0) for i in self.ids_of_key.get(key, ())]
+        for other in others - {key}:
+            score = key_score(key, other)  # place, numbers, branch and short-name rules
+            if score >= DUPLICATE_SCORE:
+                found += [(i, score) for i in self.ids_of_key.get(other, ())]
         return sorted(found, key=lambda pair: -pair[1])[:limit]
+
+    def _short_candidates(self, p) -> list[set[str]]:
+        """Stored names a short name may abbreviate (长春高新 → 长春高新技术产业…), and
+        stored short names a full name may be written as: by their first characters."""
+        heads = {p.body[:2], p.short[:2], p.key[:3]}
+        found = [self.short_heads.get(h, set()) for h in heads]
+        if len(p.short) <= SHORT_MAX:
+            found += [self.heads.get(h, set()) for h in heads]
+        return found
 
 
 def possible_duplicates(
