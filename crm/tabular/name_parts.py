@@ -63,9 +63,7 @@ class NameParts:
 @lru_cache(maxsize=1 << 18)
 def parts(key: str) -> NameParts:
     body, province, city = _strip_places(key)
-    match = None
-    for match in _BRANCH.finditer(key):
-        pass
+    branches = _BRANCH.findall(key)
     short = _STOCK_TAIL.sub("", _STOCK_HEAD.sub("", body)) or body
     return NameParts(
         key=key,
@@ -75,7 +73,7 @@ def parts(key: str) -> NameParts:
         province=province,
         city=city,
         marks=frozenset(_MARKS.findall(key)),
-        branch=match.group(0) if match else "",
+        branch="".join(branches[-1]) if branches else "",
     )
 
 

@@ -172,14 +172,32 @@ def best_matches(
     threshold: float = DUPLICATE_SCORE,
     limit: int = 5,
 ) -> list[NameMatch]:
-    """Candidates (key, name) whose names score ``threshold`` or more, best first."""
+    """Candidates (key, name) whose names score ``threshold`` or more by ``key_score``,
+    best first. Those scored are the ones whose names without a place are near by the
+    (fast) ratio, and, where one side may be a short name, those with the same head."""
     query = normalize_name(name)
     if not query:
         return []
-    pairs = [(key, cand, normalize_name(cand)) for key, cand in candidates]
-    choices = {i: norm for i, (_, _, norm) in enumerate(pairs) if norm}
-    found = process.extract(query, choices, scorer=fuzz.ratio, score_cutoff=threshold, limit=limit)
-    return [NameMatch(pairs[i][0], pairs[i][1], float(score)) for _, score, i in found]
+    rows = [(key, cand, normalize_name(cand)) for key, cand in candidates]
+    q = parts(query)
+    bodies = {i: parts(k).body for i, (_, _, k) in enumerate(rows) if k}
+    found = process.extract(q.body, bodies, scorer=fuzz.ratio, score_cutoff=threshold, limit=None)
+    near = {i for _, _, i in found}
+    heads = {q.body[:2], q.short[:2], query[:3]}
+    for i, (_, _, k) in enumerate(rows):
+        if k and i not in near and (k == query or _may_abbreviate(q, k, heads)):
+            near.add(i)
+    scored = [(i, key_score(query, rows[i][2])) for i in near]
+    best = sorted((pair for pair in scored if pair[1] >= threshold), key=lambda p: (-p[1], p[0]))
+    return [NameMatch(rows[i][0], rows[i][1], score) for i, score in best[:limit]]
+
+
+def _may_abbreviate(q: NameParts, key: str, heads: set[str]) -> bool:
+    """Cheap pre-check: one side may be the other's short name (same first characters)."""
+    if len(q.key) > SHORT_MAX + 3 and len(key) > SHORT_MAX + 3:
+        return False
+    p = parts(key)
+    return bool({p.body[:2], p.short[:2], key[:3]} & heads)
 
 
 def similar_keys(

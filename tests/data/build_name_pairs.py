@@ -138,18 +138,15 @@ def constructed(rows):
         full, code = row["公司全称"], row["A股代码"]
         stem = full[: -len("股份有限公司")] if full.endswith("股份有限公司") else full[:-4]
         one, two = ORDINALS[i % len(ORDINALS)]
-        if i % 3 == 0:
-            out.append((f"{stem}{one}分公司", f"{stem}{two}分公司", 0, f"序号不同：{one}/{two}"))
-        elif i % 3 == 1:
-            out.append((f"{stem}{one}项目公司", f"{stem}{two}项目公司", 0, f"期次不同：{one}/{two}"))
-        else:
-            out.append((f"{stem}{one}有限公司", f"{stem}{two}有限公司", 0, f"序号不同：{one}/{two}"))
+        what = "期次不同" if "期" in one else "序号不同"
+        tail = ("分公司", "项目公司", "有限公司")[i % 3]
+        out.append((f"{stem}{one}{tail}", f"{stem}{two}{tail}", 0, f"{what}：{one}/{two}"))
         city = CITIES[i % len(CITIES)][0]
         out.append((full, f"{stem}{city}分公司", 0, f"分公司与总公司不是同一记录（{code}）"))
         a, b = CITIES[i % len(CITIES)]
         core = unplaced(normalize_name(full), row)
         out.append((f"{a}{core}有限公司", f"{b}{core}有限公司", 0, f"地名不同：{a}/{b}"))
-    for i, row in enumerate(bases[:30]):  # a place on one side only: same
+    for row in bases[:30]:  # a place on one side only: same
         full, province = row["公司全称"], row["省份"]
         if full.startswith((province, province_name(province))):
             continue
