@@ -40,9 +40,12 @@ INDUSTRY = sorted(
     key=len,
     reverse=True,
 )
+_INDUSTRY_SET = frozenset(INDUSTRY)
+_INDUSTRY_LENGTHS = sorted({len(w) for w in INDUSTRY}, reverse=True)
 _MARKS = re.compile(
     r"第[一二三四五六七八九十百零〇两\d]+|[一二三四五六七八九十\d]+(?:期|厂|号|分厂|车间|标段)|\d+"
 )
+_PLACE_LENGTHS = range(8, 1, -1)
 _BRANCH = re.compile(r"(..)(分公司|分厂|分行|支行|分店|办事处|营业部|分部|分院|分中心)")
 _STOCK_HEAD = re.compile(r"^(\*?s?\*?st|pt)")
 _STOCK_TAIL = re.compile(r"(?<=[\u4e00-\u9fff])[ab]$|股份$")
@@ -80,8 +83,10 @@ def parts(key: str) -> NameParts:
 def _strip_places(key: str) -> tuple[str, str, str]:
     province = city = ""
     places = _places()
+    if key[:2] not in _place_heads():
+        return key, province, city
     for _ in range(2):  # 吉林省长春市…
-        for length in range(8, 1, -1):
+        for length in _PLACE_LENGTHS:
             head = key[:length]
             level = places.get(head)
             if level and len(key) - length >= 2:
@@ -100,14 +105,14 @@ def _strip_places(key: str) -> tuple[str, str, str]:
 
 
 def _core(body: str) -> str:
-    core, changed = body.replace("集团", "") if len(body) > 4 else body, True
-    while changed:
-        changed = False
-        for word in INDUSTRY:
-            if core.endswith(word) and len(core) - len(word) >= 2:
-                core, changed = core[: -len(word)], True
+    core = body.replace("集团", "") if len(body) > 4 else body
+    while True:  # longest trailing industry word first: 新能源 before 能源
+        for length in _INDUSTRY_LENGTHS:
+            if len(core) - length >= 2 and core[-length:] in _INDUSTRY_SET:
+                core = core[:-length]
                 break
-    return core
+        else:
+            return core
 
 
 @lru_cache(maxsize=1)
@@ -125,6 +130,11 @@ def _places() -> dict[str, tuple[str, str]]:
             out[short] = (short, "city")
             out.setdefault(short + "市", (short, "city"))
     return {k: v for k, v in out.items() if 2 <= len(k) <= 8}
+
+
+@lru_cache(maxsize=1)
+def _place_heads() -> frozenset[str]:
+    return frozenset(name[:2] for name in _places())
 
 
 def _prefectures() -> list[str]:
