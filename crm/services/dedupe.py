@@ -39,7 +39,7 @@ class EnterpriseIndex:
         self.by_code: dict[str, Enterprise] = {}
         self.ids_of_key: dict[str, list[int]] = {}  # normalised name → live ids, first first
         self.by_id: dict[int, Enterprise] = {}
-        self.primed: dict[str, list[tuple[str, float]]] = {}  # body → near bodies
+        self.primed: dict[str, list[tuple[str, float]]] = {}  # key → near keys (ratio)
         self.keys_of_body: dict[str, set[str]] = {}  # a name without its leading place
         self.heads: dict[str, set[str]] = {}  # first characters → keys a short name may abbreviate
         self.short_heads: dict[str, set[str]] = {}  # the same, for stored names that look short
@@ -83,9 +83,8 @@ class EnterpriseIndex:
         """Find, at once, the near names of every name about to be checked (an
         import's whole column) among those stored and each other: one filtered
         pass instead of scoring each row against every enterprise."""
-        bodies = [parts(k).body for k in map(normalize_name, names) if k]
-        self.primed = similar_keys(bodies, [*self.keys_of_body, *bodies],
-                                   threshold=DUPLICATE_SCORE)
+        keys = [normalize_name(n) for n in names]
+        self.primed = similar_keys(keys, [*self.ids_of_key, *keys], threshold=DUPLICATE_SCORE)
 
     def check(self, name: str | None, credit_code: str | None) -> Verdict:
         if credit_code and credit_code in self.by_code:
@@ -107,12 +106,13 @@ class EnterpriseIndex:
         """(id, score) of the enterprises whose names are near ``key``, best first."""
         if not key:
             return []
-        p = parts(key)
-        if p.body not in self.primed:  # a name outside the primed column: looked up alone
-            self.primed.update(similar_keys([p.body], [*self.keys_of_body, p.body],
+        if key not in self.primed:  # a name outside the primed column: looked up alone
+            self.primed.update(similar_keys([key], [*self.ids_of_key, key],
                                             threshold=DUPLICATE_SCORE))
+        p = parts(key)
         others = set().union(
-            *(self.keys_of_body.get(b, ()) for b in [p.body, *(b for b, _ in self.primed[p.body])]),
+            (other for other, _ in self.primed[key]),
+            self.keys_of_body.get(p.body, ()),  # the same name with another place or none
             *self._short_candidates(p),
         )
         found = [(i, 100.0) for i in self.ids_of_key.get(key, ())]
