@@ -3,7 +3,9 @@
 ``normalize_name`` folds full/half width and brackets, and removes legal-form
 suffixes (有限公司, 股份有限公司, （集团）…), so that
 "长春光华微电子设备工程中心有限公司" and "长春光华微电子设备工程中心" compare equal;
-``name_score`` then gives a 0–100 fuzzy score (rapidfuzz) for near misses.
+``name_score`` then gives a 0–100 score for near misses: rapidfuzz's ratio, with
+rules for places, numbers, branches and the exchanges' short names (``key_score``,
+the name's parts in ``name_parts``; precision and recall in bench/README.md).
 """
 
 from __future__ import annotations
@@ -85,7 +87,7 @@ def key_score(ka: str, kb: str) -> float:
     Rules on top of the fuzzy ratio, each for a way names were wrongly judged
     (issue 16, measured in bench/README.md):
     - a leading place is compared apart: 吉林省长光卫星 = 长光卫星 (a place on one
-      side only is ignored), but 长春XX ≠ 四平XX (two different cities);
+      side only is ignored), but 长春XX ≠ 四平XX (two cities, or two provinces);
     - numbers and ordinals must agree (第一/第二, 一期/二期, 1号/2号), and so must a
       branch (XX长春分公司 is its own record: neither XX nor XX吉林分公司);
     - a short name (the exchange's 简称) matches the full name it abbreviates:
@@ -99,7 +101,9 @@ def key_score(ka: str, kb: str) -> float:
     pa, pb = parts(ka), parts(kb)
     if pa.marks and pb.marks and pa.marks != pb.marks or pa.branch != pb.branch:
         return min(float(fuzz.ratio(ka, kb)), CAPPED)
-    if pa.city and pb.city and pa.city != pb.city:
+    if pa.city and pb.city and pa.city != pb.city or (
+        pa.province and pb.province and pa.province != pb.province
+    ):
         return min(float(fuzz.ratio(ka, kb)), CAPPED)
     if pa.body == pb.body:
         return PLACE_ONLY
