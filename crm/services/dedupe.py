@@ -11,10 +11,12 @@ from crm import rules
 from crm.models import Contact, Enterprise, FollowUp, Project, User
 from crm.services import attachments, audit, permissions, records
 from crm.services.errors import ValidationFailed
+from crm.tabular.name_parts import SHORT_MAX, parts
 from crm.tabular.names import (
     DUPLICATE_SCORE,
     NameMatch,
     best_matches,
+    key_score,
     normalize_name,
     similar_keys,
 )
@@ -33,15 +35,28 @@ class EnterpriseIndex:
     """All enterprises by credit code and normalised name, for fast look-ups
     while many rows are checked. Records created meanwhile are added."""
 
-    def __init__(self, session: Session):
+    def __init__(self, session: Session | None):
         self.by_code: dict[str, Enterprise] = {}
         self.ids_of_key: dict[str, list[int]] = {}  # normalised name → live ids, first first
         self.by_id: dict[int, Enterprise] = {}
-        self.primed: dict[str, list[tuple[str, float]]] = {}
+        self.primed: dict[str, list[tuple[str, float]]] = {}  # key → near keys (ratio)
+        self.keys_of_body: dict[str, set[str]] = {}  # a name without its leading place
+        self.heads: dict[str, set[str]] = {}  # first characters → keys a short name may abbreviate
+        self.short_heads: dict[str, set[str]] = {}  # the same, for stored names that look short
+        if session is None:
+            return
         # only the four columns a check reads: a province holds ~10^5 enterprises
         columns = (Enterprise.id, Enterprise.name, Enterprise.credit_code, Enterprise.deleted_at)
         for enterprise in session.exec(select(*columns)):
             self.add(enterprise)
+
+    @classmethod
+    def from_rows(cls, rows) -> EnterpriseIndex:
+        """An index over rows with id, name, credit_code and deleted_at (benchmarks)."""
+        index = cls(None)
+        for row in rows:
+            index.add(row)
+        return index
 
     def add(self, enterprise) -> None:
         """An Enterprise, or a row with its id, name, credit_code and deleted_at."""
@@ -52,7 +67,17 @@ class EnterpriseIndex:
         key = normalize_name(enterprise.name)
         self.by_id[enterprise.id] = enterprise
         if key:
+            if key not in self.ids_of_key:
+                self._add_key(key)
             self.ids_of_key.setdefault(key, []).append(enterprise.id)
+
+    def _add_key(self, key: str) -> None:
+        p = parts(key)
+        self.keys_of_body.setdefault(p.body, set()).add(key)
+        for head in {p.body[:2], p.short[:2], key[:3]}:
+            self.heads.setdefault(head, set()).add(key)
+            if len(p.short) <= SHORT_MAX:
+                self.short_heads.setdefault(head, set()).add(key)
 
     def prime(self, names) -> None:
         """Find, at once, the near names of every name about to be checked (an
@@ -84,9 +109,27 @@ class EnterpriseIndex:
         if key not in self.primed:  # a name outside the primed column: looked up alone
             self.primed.update(similar_keys([key], [*self.ids_of_key, key],
                                             threshold=DUPLICATE_SCORE))
-        near = [(key, 100.0), *self.primed[key]]
-        found = [(i, score) for other, score in near for i in self.ids_of_key.get(other, ())]
+        p = parts(key)
+        others = set().union(
+            (other for other, _ in self.primed[key]),
+            self.keys_of_body.get(p.body, ()),  # the same name with another place or none
+            *self._short_candidates(p),
+        )
+        found = [(i, 100.0) for i in self.ids_of_key.get(key, ())]
+        for other in others - {key}:
+            score = key_score(key, other)  # place, numbers, branch and short-name rules
+            if score >= DUPLICATE_SCORE:
+                found += [(i, score) for i in self.ids_of_key.get(other, ())]
         return sorted(found, key=lambda pair: -pair[1])[:limit]
+
+    def _short_candidates(self, p) -> list[set[str]]:
+        """Stored names a short name may abbreviate (长春高新 → 长春高新技术产业…), and
+        stored short names a full name may be written as: by their first characters."""
+        heads = {p.body[:2], p.short[:2], p.key[:3]}
+        found = [self.short_heads.get(h, set()) for h in heads]
+        if len(p.short) <= SHORT_MAX:
+            found += [self.heads.get(h, set()) for h in heads]
+        return found
 
 
 def possible_duplicates(

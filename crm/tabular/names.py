@@ -3,7 +3,9 @@
 ``normalize_name`` folds full/half width and brackets, and removes legal-form
 suffixes (有限公司, 股份有限公司, （集团）…), so that
 "长春光华微电子设备工程中心有限公司" and "长春光华微电子设备工程中心" compare equal;
-``name_score`` then gives a 0–100 fuzzy score (rapidfuzz) for near misses.
+``name_score`` then gives a 0–100 score for near misses: rapidfuzz's ratio, with
+rules for places, numbers, branches and the exchanges' short names (``key_score``,
+the name's parts in ``name_parts``; precision and recall in bench/README.md).
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
+
+from .name_parts import SHORT_MAX, NameParts, _core, parts
 
 # Legal-form suffixes, longest first; removed repeatedly from the end.
 _SUFFIXES = (
@@ -61,7 +66,7 @@ def normalize_name(name: str | None) -> str:
     while changed:
         changed = False
         bare = text.rstrip(" .,")
-        if not bare.endswith(_SUFFIXES):  # one test for all (an import's index: 10^5 names)
+        if not bare.endswith(_SUFFIXES) or bare.endswith("分公司"):  # a branch stays one
             break
         for suffix in _SUFFIXES_LONGEST_FIRST:
             if bare.endswith(suffix) and len(bare) > len(suffix) + 1:
@@ -72,13 +77,89 @@ def normalize_name(name: str | None) -> str:
 
 
 def name_score(a: str | None, b: str | None) -> float:
-    """0–100: how alike two enterprise names are after normalising."""
-    ka, kb = normalize_name(a), normalize_name(b)
+    """0–100: how alike two enterprise names are after normalising (see ``key_score``)."""
+    return key_score(normalize_name(a), normalize_name(b))
+
+
+def key_score(ka: str, kb: str) -> float:
+    """0–100 for two normalised keys; ``DUPLICATE_SCORE`` or more means "maybe the same".
+
+    Rules on top of the fuzzy ratio, each for a way names were wrongly judged
+    (issue 16, measured in bench/README.md):
+    - a leading place is compared apart: 吉林省长光卫星 = 长光卫星 (a place on one
+      side only is ignored), but 长春XX ≠ 四平XX (two cities, or two provinces);
+    - numbers and ordinals must agree (第一/第二, 一期/二期, 1号/2号), and so must a
+      branch (XX长春分公司 is its own record: neither XX nor XX吉林分公司);
+    - a short name (the exchange's 简称) matches the full name it abbreviates:
+      长春高新 → 长春高新技术产业（集团）, 国药一致 → 国药集团一致药业;
+    - between full names the distinctive part must match, not only the industry
+      words: 启明星辰信息技术 ≠ 启明信息技术."""
     if not ka or not kb:
         return 0.0
     if ka == kb:
         return 100.0
-    return float(fuzz.ratio(ka, kb))
+    pa, pb = parts(ka), parts(kb)
+    if pa.marks and pb.marks and pa.marks != pb.marks or pa.branch != pb.branch:
+        return min(float(fuzz.ratio(ka, kb)), CAPPED)
+    if pa.city and pb.city and pa.city != pb.city or (
+        pa.province and pb.province and pa.province != pb.province
+    ):
+        return min(float(fuzz.ratio(ka, kb)), CAPPED)
+    if pa.body == pb.body:
+        return PLACE_ONLY
+    return max(_short_score(pa, pb), _short_score(pb, pa), _full_score(pa, pb))
+
+
+PLACE_ONLY = 95.0  # the same name but for a place written on one side
+SHORT_PREFIX = 92.0  # a short name that starts the full one (长春高新)
+SHORT_SPREAD = 88.0  # a short name spread over the full one's head (国药一致)
+SHORT_LONGER_CORE = 1  # the full name's distinctive part may be this much longer
+CAPPED = 60.0  # numbers, branch or city disagree: never offered as a duplicate
+
+
+def _short_score(s: NameParts, full: NameParts) -> float:
+    """The exchange's 简称 against a full name: its characters, in order, at the head
+    of the full name (after the place; 长春高新 with its place, too short without)."""
+    short, stock = s.short, s.short != s.body  # 新宝股份 → 新宝, *ST金泰 → 金泰
+    if short == full.short:
+        return SHORT_PREFIX  # 河钢股份 / 河钢股份有限公司
+    if len(s.key) > SHORT_MAX + 3 or len(full.key) <= len(s.key):
+        return 0.0
+    if not stock and len(full.core) - len(_core(short)) > SHORT_LONGER_CORE:
+        return 0.0  # 启明信息 is not 启明星辰信息技术: the full name's own part is longer
+    if len(s.key) >= 3 and full.key.startswith(s.key):
+        return SHORT_PREFIX
+    if not (2 if stock else 3) <= len(short) <= SHORT_MAX or len(full.body) <= len(short):
+        return 0.0
+    if full.body.startswith(short):
+        return SHORT_PREFIX
+    if len(short) > 4:
+        return 0.0
+    reach = 2 * len(short) + 2 if len(short) >= 3 else 3  # *ST金泰 → 金力泰, not 金X化泰
+    for head in (full.body, full.key):
+        if head[0] == short[0] and _spread(short, head[:reach]):
+            return SHORT_SPREAD
+    return 0.0
+
+
+def _spread(short: str, head: str) -> bool:
+    at = 0
+    for char in short:
+        at = head.find(char, at) + 1
+        if not at:
+            return False
+    return True
+
+
+def _full_score(pa: NameParts, pb: NameParts) -> float:
+    """Fuzzy ratio of the names without their place, held down when the distinctive
+    parts (the names without trailing industry words) differ by more than a typo."""
+    score = float(fuzz.ratio(pa.body, pb.body))
+    if score < DUPLICATE_SCORE or pa.core == pb.core:
+        return score
+    if len(pa.core) == len(pb.core) >= 4 and Levenshtein.distance(pa.core, pb.core) == 1:
+        return score  # one character mistyped: 长光辰芯 / 长光晨芯
+    return min(score, float(fuzz.ratio(pa.core, pb.core)))
 
 
 @dataclass(frozen=True)
@@ -95,14 +176,32 @@ def best_matches(
     threshold: float = DUPLICATE_SCORE,
     limit: int = 5,
 ) -> list[NameMatch]:
-    """Candidates (key, name) whose names score ``threshold`` or more, best first."""
+    """Candidates (key, name) whose names score ``threshold`` or more by ``key_score``,
+    best first. Those scored are the ones whose names without a place are near by the
+    (fast) ratio, and, where one side may be a short name, those with the same head."""
     query = normalize_name(name)
     if not query:
         return []
-    pairs = [(key, cand, normalize_name(cand)) for key, cand in candidates]
-    choices = {i: norm for i, (_, _, norm) in enumerate(pairs) if norm}
-    found = process.extract(query, choices, scorer=fuzz.ratio, score_cutoff=threshold, limit=limit)
-    return [NameMatch(pairs[i][0], pairs[i][1], float(score)) for _, score, i in found]
+    rows = [(key, cand, normalize_name(cand)) for key, cand in candidates]
+    q = parts(query)
+    bodies = {i: parts(k).body for i, (_, _, k) in enumerate(rows) if k}
+    found = process.extract(q.body, bodies, scorer=fuzz.ratio, score_cutoff=threshold, limit=None)
+    near = {i for _, _, i in found}
+    heads = {q.body[:2], q.short[:2], query[:3]}
+    for i, (_, _, k) in enumerate(rows):
+        if k and i not in near and (k == query or _may_abbreviate(q, k, heads)):
+            near.add(i)
+    scored = [(i, key_score(query, rows[i][2])) for i in near]
+    best = sorted((pair for pair in scored if pair[1] >= threshold), key=lambda p: (-p[1], p[0]))
+    return [NameMatch(rows[i][0], rows[i][1], score) for i, score in best[:limit]]
+
+
+def _may_abbreviate(q: NameParts, key: str, heads: set[str]) -> bool:
+    """Cheap pre-check: one side may be the other's short name (same first characters)."""
+    if len(q.key) > SHORT_MAX + 3 and len(key) > SHORT_MAX + 3:
+        return False
+    p = parts(key)
+    return bool({p.body[:2], p.short[:2], key[:3]} & heads)
 
 
 def similar_keys(
