@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .divisions import short_name
+from .places import short_name
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 SHORT_MAX = 5  # a key this long or shorter may be an exchange's 简称
