@@ -5,14 +5,13 @@ Nothing here knows a business rule: rules live in crm.rules and crm.services.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template, request
 from sqlmodel import Session, select
 
-from crm import rules
-from crm.formatting import LOCAL_TZ
+from crm import clock, rules
 from crm.models import Enterprise, Park, Project, User
 from crm.services import reference
 from crm.services.errors import ValidationFailed, VersionConflict
@@ -51,17 +50,12 @@ def all_users(session: Session) -> dict[int, User]:
     return {u.id: u for u in session.exec(select(User).order_by(User.username))}
 
 
-def local_today() -> date:
-    """Today in Beijing time: the office's working day, whatever the server's clock zone."""
-    return datetime.now(LOCAL_TZ).date()
-
-
 def light_of(project: Project, today: date | None = None) -> str | None:
     """The progress light (红黄绿) with the thresholds in config."""
-    created = project.created_at.date() if project.created_at else local_today()
+    created = clock.date_of(project.created_at) or clock.today()
     return rules.progress_light(
         stage=project.stage, last_followup=project.last_followup_on,
-        next_due=project.next_due_on, created=created, today=today or local_today(),
+        next_due=project.next_due_on, created=created, today=today or clock.today(),
         amber_days=current_app.config["LIGHT_AMBER_DAYS"],
         red_days=current_app.config["LIGHT_RED_DAYS"])
 

@@ -5,19 +5,16 @@ deletes an AuditLog row."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import select
 
-from crm import rules
+from crm import clock, rules
 from crm.models import AuditLog
 from crm.models.enterprise import ENTERPRISE_LABELS
 from crm.models.followup import FOLLOWUP_LABELS
 from crm.models.project import PROJECT_LABELS
 from crm.services.audit import ACTIONS
-
-# Beijing time has no daylight saving; a fixed offset needs no tz database.
-BEIJING = timezone(timedelta(hours=8), "北京时间")
 
 OBJECT_TYPES = {
     "enterprise": "企业",
@@ -79,9 +76,7 @@ def changes_of(entry: AuditLog) -> list[tuple[str, str, str]]:
 
 
 def beijing(at: datetime) -> str:
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=UTC)
-    return at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+    return clock.local(at).strftime("%Y-%m-%d %H:%M:%S")
 
 
 
@@ -133,13 +128,13 @@ class AuditFilters:
             stmt = stmt.where(AuditLog.object_id == self.object_id)
         if self.ip:
             stmt = stmt.where(AuditLog.ip == self.ip)
-        # Dates are Beijing calendar days, inclusive at both ends.
+        # Dates are the office's calendar days (clock.zone()), inclusive at both ends.
         if self.date_from:
-            start = datetime.combine(self.date_from, time.min, BEIJING).astimezone(UTC)
+            start = datetime.combine(self.date_from, time.min, clock.zone()).astimezone(UTC)
             stmt = stmt.where(AuditLog.at >= start)
         if self.date_to:
             end = datetime.combine(self.date_to + timedelta(days=1), time.min,
-                                   BEIJING).astimezone(UTC)
+                                   clock.zone()).astimezone(UTC)
             stmt = stmt.where(AuditLog.at < end)
         return stmt.order_by(AuditLog.at.desc(), AuditLog.id.desc())
 

@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlmodel import select
 
+from crm import clock
 from crm.db import get_session
 from crm.followups.forms import FollowUpForm
 from crm.models import Enterprise, FollowUp, Project
@@ -21,7 +22,6 @@ from crm.views_common import (
     by_id,
     enterprise_choices,
     filter_options,
-    local_today,
     names_by_id,
     page_of,
     render_conflict,
@@ -35,7 +35,7 @@ bp = Blueprint("followups", __name__, url_prefix="/followups")
 def index():
     session = get_session()
     filters = FollowUpFilters.from_args(request.args)
-    page = page_of(session, filters, filters.select(today=local_today()), capped=True)
+    page = page_of(session, filters, filters.select(today=clock.today()), capped=True)
     projects = by_id(session, Project, [f.project_id for f in page.items])
     enterprise_names = names_by_id(session, Enterprise, [f.enterprise_id for f in page.items])
     users = all_users(session)
@@ -91,7 +91,7 @@ def _form(session, followup: FollowUp | None = None) -> FollowUpForm:
         form.date.data = followup.date.isoformat()
         form.next_due.data = followup.next_due.isoformat() if followup.next_due else ""
     else:
-        defaults = {"date": local_today().isoformat()}
+        defaults = {"date": clock.today().isoformat()}
         for name in ("project_id", "enterprise_id"):
             if request.args.get(name, "").isdigit():
                 defaults[name] = request.args[name]

@@ -6,7 +6,7 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 from sqlmodel import func, select
 
-from crm import rules
+from crm import clock, rules
 from crm.db import get_session
 from crm.models import Enterprise, Project
 from crm.services import dashboard, permissions
@@ -17,7 +17,6 @@ from crm.views_common import (
     all_users,
     filter_options,
     light_of,
-    local_today,
     names_by_id,
     page_of,
 )
@@ -27,7 +26,7 @@ bp = Blueprint("main", __name__)
 
 @bp.app_context_processor
 def _today():
-    return {"today": local_today()}
+    return {"today": clock.today()}
 
 
 @bp.route("/")
@@ -35,7 +34,7 @@ def _today():
 def index():
     session = get_session()
     city = permissions.home_city(current_user)
-    overdue = dashboard.my_overdue_followups(session, current_user, local_today())
+    overdue = dashboard.my_overdue_followups(session, current_user, clock.today())
     return render_template(
         "main/index.html",
         stages=dashboard.stage_counts(session, city),

@@ -6,7 +6,6 @@ options, and the result into a page.
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 from flask import (
@@ -21,7 +20,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from crm import rules
+from crm import clock, rules
 from crm.db import get_session
 from crm.map.data import MAX_PROJECTS, filters_from_args, load_map_data, options_from_config
 from crm.services import permissions, reference
@@ -93,7 +92,7 @@ def export():
     filters, _data, options, m = _build(download=True)
     html = standalone_html(m, options.asset_base,
                            title=f"产业招商地图（{filters.describe()}）")
-    name = f"zhaoshang-map-{date.today():%Y%m%d}.html"
+    name = f"zhaoshang-map-{clock.today():%Y%m%d}.html"
     return Response(html, mimetype="text/html",
                     headers={"Content-Disposition": f"attachment; filename={name}"})
 

@@ -18,7 +18,7 @@ from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal, replacement_traverse
 from sqlmodel import Session, func, select
 
-from crm import rules
+from crm import clock, rules
 from crm.models import Enterprise, FollowUp, Project
 from crm.services import search
 
@@ -336,7 +336,7 @@ class FollowUpFilters(ListFilters):
                 Project.city_code == self.city_code)
         if self.overdue:
             stmt = stmt.where(FollowUp.done.is_(False), Unselective(
-                FollowUp.next_due < (today or date.today()), OVERDUE_SHARE_HINT))
+                FollowUp.next_due < (today or clock.today()), OVERDUE_SHARE_HINT))
         if self.date_from:
             stmt = stmt.where(FollowUp.date >= self.date_from)
         if self.date_to:

@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from sqlmodel import Session, func, select
 
-from crm import rules
+from crm import clock, rules
 from crm.models import CityRewardRule, Division, FundArrival, Project, User
 from crm.models.base import utcnow
 from crm.models.funding import CITY_REWARD_RULE_LABELS, FUND_ARRIVAL_LABELS
@@ -126,7 +126,7 @@ def sync_actual_investment(session: Session, project: Project, *, user: User | N
 
 def _opening_date(project: Project) -> date:
     stamp = project.updated_at or project.created_at
-    return stamp.date() if stamp else date.today()
+    return clock.date_of(stamp) if stamp else clock.today()
 
 
 def _snap(arrival: FundArrival) -> dict:
@@ -147,7 +147,7 @@ def _parse(data: dict) -> dict:
             when = date.fromisoformat(str(raw_date).strip())
         except ValueError:
             errors["date"] = f"{L['date']}：应为日期，如 2024-05-31"
-    if when is not None and when > date.today():
+    if when is not None and when > clock.today():
         errors["date"] = f"{L['date']}：不能晚于今天"
     amount = None
     if raw_amount in (None, ""):

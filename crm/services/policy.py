@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from sqlmodel import Session, select
 
-from crm import rules
+from crm import clock, rules
 from crm.models import AuditLog, CityRewardRule, Enterprise, PolicyMeasure, Project
 from crm.services import reference
 from crm.services import settings as settings_service
@@ -248,7 +248,7 @@ def match_enterprise(session: Session, enterprise: Enterprise) -> PolicyReport:
 
 def match_project(session: Session, project: Project, today: date | None = None) -> PolicyReport:
     """The project's own matches, plus its investing enterprise's (marked 投资企业)."""
-    today = today or date.today()
+    today = today or clock.today()
     found, status17 = _project_findings(session, project, today)
     ent = session.get(Enterprise, project.enterprise_id) if project.enterprise_id else None
     if ent is not None and ent.deleted_at is None:
