@@ -11,7 +11,7 @@ from crm.db import get_session
 from crm.models import Enterprise, Project
 from crm.services import dashboard, permissions
 from crm.services import jizhe as jizhe_service
-from crm.services import settings as settings_service
+from crm.services import projects as project_service
 from crm.services.filters import ProjectFilters
 from crm.views_common import (
     all_users,
@@ -42,7 +42,7 @@ def index():
         overdue_project_names=names_by_id(session, Project, [f.project_id for f in overdue]),
         cases=dashboard.pending_cases(session),
         jizhe=dashboard.jizhe_totals(session),
-        line=settings_service.case_by_case_line_wan(session),
+        line=project_service.case_by_case_line_wan(session),
         city=city,
     )
 
@@ -71,7 +71,7 @@ def docket():
         enterprise_names=names_by_id(session, Enterprise, [p.enterprise_id for p in page.items]),
         users=users, lights={p.id: light_of(p) for p in page.items},
         editable={p.id for p in page.items if permissions.can_edit_project(current_user, p)},
-        line=settings_service.case_by_case_line_wan(session),
+        line=project_service.case_by_case_line_wan(session),
         counts=_case_counts(session))
 
 

@@ -17,7 +17,6 @@ from crm.services import followups as followup_service
 from crm.services import history as history_service
 from crm.services import permissions, reference
 from crm.services import projects as service
-from crm.services import settings as settings_service
 from crm.services.errors import ValidationFailed, VersionConflict
 from crm.services.filters import ProjectFilters, paginate
 from crm.views_common import (
@@ -171,7 +170,7 @@ def _form_page(form, project, status=200, **extra):
     session = get_session()
     zhejiang = [d.name for d in reference.zhejiang_cities(session)]
     return render_template("projects/form.html", form=form, p=project, zhejiang=zhejiang,
-                           line=settings_service.case_by_case_line_wan(session),
+                           line=service.case_by_case_line_wan(session),
                            **extra), status
 
 
@@ -217,7 +216,7 @@ def edit(project_id: int):
                 history_service.Display(session, "project"),
                 reload_url=url_for(".edit", project_id=project.id), form=form, p=project,
                 zhejiang=[d.name for d in reference.zhejiang_cities(session)],
-                line=settings_service.case_by_case_line_wan(session))
+                line=service.case_by_case_line_wan(session))
             return body, status
         flash("已保存。", "success")
         return redirect(url_for(".detail", project_id=project.id))
