@@ -17,7 +17,7 @@ from crm import clock, rules
 from crm.models import CityRewardRule, Division, FundArrival, Project, User
 from crm.models.base import utcnow
 from crm.models.funding import CITY_REWARD_RULE_LABELS, FUND_ARRIVAL_LABELS
-from crm.services import audit, permissions, records
+from crm.services import audit, permissions, records, reference
 from crm.services.errors import ValidationFailed
 from crm.services.validation import check_text
 
@@ -209,6 +209,7 @@ def set_reward_rule(*, session: Session, city_code: str, rate_percent, cap_wan=N
     if changes:
         audit.record(session, user=user, action="settings", obj=rule, changes=changes,
                      summary=f"{division.name}招商奖励规则")
+        reference.changed(session)
     session.commit()
     return rule
 
@@ -223,6 +224,7 @@ def delete_reward_rule(*, session: Session, city_code: str, user: User) -> None:
                           "cap_wan": [audit.jsonable(rule.cap_wan), None]},
                  summary="删除招商奖励规则")
     session.delete(rule)
+    reference.changed(session)
     session.commit()
 
 
