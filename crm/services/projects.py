@@ -285,9 +285,14 @@ def _derive_city(values: dict, project: Project | None = None) -> None:
             values["city_code"] = code
 
 
-def _derive(session: Session, project: Project) -> None:
+def apply_case_by_case(project, line: Decimal) -> None:
+    """一事一议 by the line in force (bench/generate.py derives its rows with this too)."""
     project.case_by_case, project.case_status = rules.case_flags(
-        project.planned_investment_wan, case_by_case_line_wan(session), project.case_status)
+        project.planned_investment_wan, line, project.case_status)
+
+
+def _derive(session: Session, project: Project) -> None:
+    apply_case_by_case(project, case_by_case_line_wan(session))
     apply_jizhe(project)
     project.source_city = _full_city_name(session, project.source_city)
 
