@@ -10,7 +10,8 @@ from flask import Flask
 from crm import clock
 from crm.config import PROJECT_ROOT, Config
 
-# Each area is a blueprint module exposing `bp`; add a line to add an area.
+# Each area is a blueprint module exposing `bp` (or `make_blueprint()`, made per app: the
+# API's routes follow the record types registered then); add a line to add an area.
 BLUEPRINTS = [
     "crm.auth.views",
     "crm.main.views",
@@ -58,7 +59,20 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     for module in BLUEPRINTS:
-        app.register_blueprint(import_module(module).bp)
+        area = import_module(module)
+        made = getattr(area, "make_blueprint", None)
+        app.register_blueprint(made() if made else area.bp)
+    register_record_pages(app)
+
+
+def register_record_pages(app: Flask) -> None:
+    """The generic pages of every record type without a view module of its own
+    (crm.generic; a type declared in crm.records needs no view code)."""
+    from crm import generic, records
+
+    for record_type in records.REGISTRY.values():
+        if record_type.name not in app.blueprints:
+            generic.register(app, record_type)
 
 
 def register_template_helpers(app: Flask) -> None:

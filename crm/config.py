@@ -48,6 +48,9 @@ class Config:
         self.MAP_TILES = _env("MAP_TILES", "none")
         self.MAP_TILE_URL = _env("MAP_TILE_URL", "")
         self.TIANDITU_KEY = _env("TIANDITU_KEY", "")
+        # Where readers of a downloaded map reach the app (its project links);
+        # unset, the file has no links (a local address would be useless to them).
+        self.PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "")
         self.SESSION_COOKIE_SECURE = _env("COOKIE_SECURE", "0") == "1"
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"

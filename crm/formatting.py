@@ -38,6 +38,15 @@ def money(value) -> str:
     return wan(amount)
 
 
+def location(province, city) -> str:
+    """Province and city, the province once when the city repeats it:
+    北京市 + 北京市 → 北京市, 北京 + 北京市 → 北京市 (吉林省 + 吉林市 stays)."""
+    p, c = (province or "").strip(), (city or "").strip()
+    if p and c and (c.startswith(p) or p.startswith(c)):
+        return max(p, c, key=len)
+    return p + c
+
+
 def cn_date(value) -> str:
     if value is None:
         return ""
@@ -84,6 +93,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(rules, "rules")
     app.add_template_global(rules.label, "label")
     app.add_template_global(light_dot)
+    app.add_template_global(location)
     app.add_template_global(project_badges)
 
     def has_endpoint(name: str) -> bool:

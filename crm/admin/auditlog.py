@@ -1,6 +1,6 @@
-"""Reading the audit trail: filters from query parameters, and Chinese labels for
-field-level old → new values. Read-only: nothing here (or anywhere) updates or
-deletes an AuditLog row."""
+"""Reading the audit trail: filters from query parameters, and the page's rows with
+names and Chinese labels (crm.services.display) for field-level old → new values.
+Read-only: nothing here (or anywhere) updates or deletes an AuditLog row."""
 
 from __future__ import annotations
 
@@ -9,75 +9,51 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import select
 
-from crm import clock, rules
+from crm import clock
 from crm.models import AuditLog
-from crm.models.enterprise import ENTERPRISE_LABELS
-from crm.models.followup import FOLLOWUP_LABELS
-from crm.models.project import PROJECT_LABELS
+from crm.services import display
 from crm.services.audit import ACTIONS
 
-OBJECT_TYPES = {
-    "enterprise": "企业",
-    "project": "项目",
-    "followup": "跟进记录",
-    "user": "用户",
-    "setting": "设置",
-    "contact": "联系人",
-    "database": "数据库",
-}
-
-USER_LABELS = {"role": "角色", "city_code": "所属市（州）", "is_active": "启用",
-               "display_name": "姓名"}
-SETTING_LABELS = {rules.CASE_BY_CASE_LINE_SETTING: "一事一议标准（万元）"}
-FIELD_LABELS = {
-    "enterprise": ENTERPRISE_LABELS,
-    "project": PROJECT_LABELS,
-    "followup": FOLLOWUP_LABELS,
-    "user": USER_LABELS,
-    "setting": SETTING_LABELS,
-}
-# Stored codes shown as their Chinese words.
-VALUE_VOCABS = {
-    "stage": rules.STAGES,
-    "project_class": rules.PROJECT_CLASSES,
-    "cooperation_form": rules.COOPERATION_FORMS,
-    "attraction_mode": rules.ATTRACTION_MODES,
-    "case_status": rules.CASE_STATUSES,
-    "role": rules.ROLES,
-}
-KIND_VOCABS = {"enterprise": rules.ENTERPRISE_KINDS, "followup": rules.FOLLOWUP_KINDS}
+OBJECT_TYPES = display.OBJECT_TYPES
 
 
-def field_label(object_type: str, field: str) -> str:
-    return FIELD_LABELS.get(object_type, {}).get(field) or field
+@dataclass
+class AuditRow:
+    """One audit entry as the page shows it: names, not ids; labels, not codes."""
+
+    entry: AuditLog
+    actor: str  # display name, else the username written in the row
+    login: str  # the username written in the row (unless unreadable)
+    object_type: str  # 项目 …
+    object_name: str  # the record's name where it has one
+    changes: list[tuple[str, str, str]]  # (中文字段名, old, new)
 
 
-def value_label(object_type: str, field: str, value) -> str:
-    if value is None or value == "":
-        return "（空）"
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    vocab = KIND_VOCABS.get(object_type) if field == "kind" else VALUE_VOCABS.get(field)
-    if vocab and value in vocab:
-        return vocab[value]
-    return str(value)
+def describe(session, entries: list[AuditLog]) -> list[AuditRow]:
+    """The page's rows, their names read in one query per table for all of them."""
+    names = display.Names(session)
+    for e in entries:
+        names.want("user", e.user_id)
+        if display.canonical_type(e.object_type) in display.TABLES:
+            names.want(display.canonical_type(e.object_type), e.object_id)
+        names.want_changes(e.object_type, e.changes)
+    return [AuditRow(entry=e, actor=display.actor_name(names, e.user_id, e.username),
+                     login=display.readable(e.username),
+                     object_type=display.type_label(e.object_type),
+                     object_name=_object_name(names, e),
+                     changes=display.change_rows(e.object_type, e.changes, names))
+            for e in entries]
 
 
-def changes_of(entry: AuditLog) -> list[tuple[str, str, str]]:
-    """[(中文字段名, old, new)] for one entry."""
-    out = []
-    for field, pair in (entry.changes or {}).items():
-        old, new = (list(pair) + [None, None])[:2] if isinstance(pair, list | tuple) \
-            else (None, pair)
-        out.append((field_label(entry.object_type, field),
-                    value_label(entry.object_type, field, old),
-                    value_label(entry.object_type, field, new)))
-    return out
+def _object_name(names: display.Names, entry: AuditLog) -> str:
+    table = display.canonical_type(entry.object_type)
+    if table in display.TABLES and names.has(table, entry.object_id):
+        return names.name(table, entry.object_id)
+    return ""
 
 
 def beijing(at: datetime) -> str:
     return clock.local(at).strftime("%Y-%m-%d %H:%M:%S")
-
 
 
 def _date(value: str | None) -> date | None:
@@ -123,7 +99,8 @@ class AuditFilters:
         if self.action:
             stmt = stmt.where(AuditLog.action == self.action)
         if self.object_type:
-            stmt = stmt.where(AuditLog.object_type == self.object_type)
+            legacy = [old for old, new in display.LEGACY_TYPES.items() if new == self.object_type]
+            stmt = stmt.where(AuditLog.object_type.in_([self.object_type, *legacy]))
         if self.object_id is not None:
             stmt = stmt.where(AuditLog.object_id == self.object_id)
         if self.ip:

@@ -7,6 +7,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from crm import rules
+from crm.formfields import AmountField
 
 
 class UserCreateForm(FlaskForm):
@@ -30,7 +31,7 @@ class ResetPasswordForm(FlaskForm):
 
 
 class CaseByCaseLineForm(FlaskForm):
-    line_wan = StringField("一事一议标准（万元）",
+    line_wan = AmountField("一事一议标准（万元）",
                            validators=[DataRequired(message="请输入金额（万元）")],
                            description="计划投资额达到此金额（含本数）的项目按一事一议办理；"
                                        "默认 100000 万元（10亿元）。")

@@ -192,7 +192,7 @@ def settings():
     line = project_service.case_by_case_line_wan(session)
     form = CaseByCaseLineForm()
     if request.method == "GET":
-        form.line_wan.data = f"{line:f}"
+        form.line_wan.data = line
     if form.validate_on_submit():
         try:
             changed = project_service.set_case_by_case_line(
@@ -218,8 +218,9 @@ def audit_log():
                     per_page=current_app.config["PAGE_SIZE"],
                     count_cap=current_app.config["LIST_COUNT_CAP"])
     return render_template(
-        "admin/audit.html", page=page, filters=filters, args=filters.to_args(),
-        actions=audit.ACTIONS, object_types=auditlog.OBJECT_TYPES, auditlog=auditlog)
+        "admin/audit.html", page=page, rows=auditlog.describe(session, page.items),
+        filters=filters, args=filters.to_args(), actions=audit.ACTIONS,
+        object_types=auditlog.OBJECT_TYPES, auditlog=auditlog)
 
 
 # --- 回收站 ---------------------------------------------------------------------------
@@ -252,4 +253,5 @@ def trash():
         "admin/trash.html",
         enterprises=deleted(Enterprise), projects=projects, followups=deleted(FollowUp),
         with_project=deleted_project_ids, restore_target=restore_target,
-        action_form=ActionForm(), limit=TRASH_LIMIT, auditlog=auditlog)
+        action_form=ActionForm(), limit=TRASH_LIMIT, auditlog=auditlog,
+        cities=reference.division_names(session))

@@ -15,24 +15,10 @@ from typing import Any
 from flask import current_app
 
 from crm import rules
-from crm.api.kinds import KINDS, MAX_PER_PAGE, StageMove
-from crm.models.enterprise import ENTERPRISE_LABELS
-from crm.models.followup import FOLLOWUP_LABELS
-from crm.models.project import PROJECT_LABELS
+from crm.api.schemas import MAX_PER_PAGE, StageMove
+from crm.records import REGISTRY, RecordType
 
 REF = "#/components/schemas/{model}"
-LABELS = {"enterprises": ENTERPRISE_LABELS, "projects": PROJECT_LABELS,
-          "followups": FOLLOWUP_LABELS}
-
-# Field → accepted codes. Requests may also use the Chinese label; responses carry codes.
-VOCABULARIES: dict[str, dict[str, dict]] = {
-    "enterprises": {"kind": rules.ENTERPRISE_KINDS, "priority": rules.PRIORITIES},
-    "projects": {"stage": rules.STAGES, "project_class": rules.PROJECT_CLASSES,
-                 "cooperation_form": rules.COOPERATION_FORMS,
-                 "attraction_mode": rules.ATTRACTION_MODES,
-                 "case_status": rules.CASE_STATUSES},
-    "followups": {"kind": rules.FOLLOWUP_KINDS},
-}
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -67,11 +53,10 @@ ERROR_RESPONSES = {
 def build_document() -> dict:
     schemas: dict[str, Any] = {"Error": ERROR_SCHEMA, "Conflict": CONFLICT_SCHEMA}
     paths: dict[str, Any] = {}
-    for kind in KINDS.values():
-        create = _component(schemas, kind.create_schema, "validation", kind.name, labels=True)
-        update = _component(schemas, kind.update_schema, "validation", kind.name, labels=True)
-        public = _component(schemas, kind.public_schema, "serialization", kind.name,
-                            labels=False)
+    for kind in REGISTRY.values():
+        create = _component(schemas, kind.create_schema, "validation", kind, labels=True)
+        update = _component(schemas, kind.update_schema, "validation", kind, labels=True)
+        public = _component(schemas, kind.public_schema, "serialization", kind, labels=False)
         list_name = f"{kind.public_schema.__name__.removesuffix('Public')}List"
         schemas[list_name] = {
             "type": "object",
@@ -112,7 +97,7 @@ def build_document() -> dict:
                                ok=("200", _ref(public)),
                                errors=["401", "403", "404", "422"]),
         }
-    stage = _component(schemas, StageMove, "validation", "projects", labels=False)
+    stage = _component(schemas, StageMove, "validation", REGISTRY["projects"], labels=False)
     schemas[stage]["properties"]["stage"]["enum"] = _codes_and_labels(rules.STAGES)
     paths["/api/v1/projects/{obj_id}/stage"] = {
         "parameters": [_id_parameter()],
@@ -153,7 +138,7 @@ def _ref(name: str) -> dict:
     return {"$ref": REF.format(model=name)}
 
 
-def _component(schemas: dict, model, mode: str, kind: str, *, labels: bool) -> str:
+def _component(schemas: dict, model, mode: str, kind: RecordType, *, labels: bool) -> str:
     """Add ``model``'s JSON schema (and its $defs) to components; returns its name."""
     schema = model.model_json_schema(ref_template=REF, mode=mode)
     for name, sub in schema.pop("$defs", {}).items():
@@ -163,13 +148,14 @@ def _component(schemas: dict, model, mode: str, kind: str, *, labels: bool) -> s
     return model.__name__
 
 
-def _annotate(schema: dict, kind: str, *, request_side: bool) -> None:
-    """Chinese descriptions, and vocabularies as enums (requests: codes or labels)."""
-    field_labels = LABELS[kind]
+def _annotate(schema: dict, kind: RecordType, *, request_side: bool) -> None:
+    """Chinese descriptions, and vocabularies as enums (requests: codes or labels;
+    responses carry codes)."""
+    field_labels = kind.labels
     for name, prop in schema.get("properties", {}).items():
         if name in field_labels:
             prop.setdefault("description", field_labels[name])
-        vocab = VOCABULARIES[kind].get(name)
+        vocab = kind.vocabularies.get(name)
         if vocab is None:
             continue
         values = _codes_and_labels(vocab) if request_side else list(vocab)

@@ -1,4 +1,6 @@
-"""JSON API, /api/v1: enterprises, projects and follow-ups over bearer tokens.
+"""JSON API, /api/v1: every record type of the registry (crm.records) over bearer
+tokens; ``make_blueprint()`` builds the routes for the types registered when the app
+is made, so a declared type gets its API with no code here.
 
 Every rule lives in the services (crm/services/*); this module only turns HTTP
 into service calls and service results and errors into JSON:
@@ -14,18 +16,16 @@ import json
 from flask import Blueprint, jsonify, request, url_for
 from sqlmodel import Session, select
 
-from crm.api.kinds import KIND_OF_MODEL, KINDS, MAX_PER_PAGE, STAGE_MOVE_LABELS, Kind, StageMove
 from crm.api.openapi import build_document
+from crm.api.schemas import MAX_PER_PAGE, STAGE_MOVE_LABELS, StageMove
 from crm.bearer import api_user, authenticate
 from crm.db import get_session
 from crm.extensions import csrf
-from crm.models import Contact, Enterprise, EnterprisePublic, FollowUp, Project
+from crm.models import Contact, Enterprise, EnterprisePublic, Project
+from crm.records import REGISTRY, RecordType, of_model
 from crm.services import filters, permissions, projects
 from crm.services.errors import ServiceError, ValidationFailed, VersionConflict
 from crm.services.validation import parse
-
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-csrf.exempt(bp)  # bearer tokens, never cookies: nothing for CSRF to protect
 
 DEFAULT_PER_PAGE = 50
 # Integers in query strings and paths beyond this are refused (database integer range).
@@ -45,7 +45,7 @@ def serialize(session: Session, obj) -> dict:
 def serialize_many(session: Session, objs: list) -> list[dict]:
     if not objs:
         return []
-    kind = KIND_OF_MODEL[type(objs[0])]
+    kind = of_model(type(objs[0]))
     if kind.model is Enterprise:
         contacts = contacts_by_enterprise(session, [o.id for o in objs])
         return [EnterprisePublic.model_validate(
@@ -128,32 +128,23 @@ def integer_filter_names(filter_cls) -> list[str]:
             if "int" in str(f.type) and f.name != "page"]
 
 
-def load(kind: Kind, obj_id: int, *, include_deleted: bool = False):
+def load(kind: RecordType, obj_id: int, *, include_deleted: bool = False):
     return kind.get(get_session(), obj_id, include_deleted=include_deleted)
-
-
-def project_of(session: Session, obj) -> Project | None:
-    if isinstance(obj, FollowUp) and obj.project_id is not None:
-        return session.get(Project, obj.project_id)
-    return None
 
 
 # --- errors ------------------------------------------------------------------------
 
-@bp.before_request
 def _authenticate():
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     return authenticate()
 
 
-@bp.errorhandler(BadRequest)
 def _bad_request(exc: BadRequest):
     get_session().rollback()
     return jsonify({"error": str(exc)}), 400
 
 
-@bp.errorhandler(VersionConflict)
 def _conflict(exc: VersionConflict):
     session = get_session()
     session.rollback()  # whatever was half-applied goes; ``current`` is what is stored
@@ -161,7 +152,6 @@ def _conflict(exc: VersionConflict):
     return jsonify({"error": str(exc), "current": serialize(session, exc.current)}), 409
 
 
-@bp.errorhandler(ServiceError)
 def _service_error(exc: ServiceError):
     get_session().rollback()
     body = {"error": str(exc)}
@@ -172,7 +162,7 @@ def _service_error(exc: ServiceError):
 
 # --- endpoints ---------------------------------------------------------------------
 
-def list_view(kind: Kind):
+def list_view(kind: RecordType):
     def view():
         session = get_session()
         check_query_ints(kind.filters)
@@ -187,10 +177,10 @@ def list_view(kind: Kind):
     return view
 
 
-def create_view(kind: Kind):
+def create_view(kind: RecordType):
     def view():
         session = get_session()
-        obj = kind.create(session, json_body(), api_user())
+        obj = kind.create(session=session, data=json_body(), user=api_user())
         response = jsonify(serialize(session, obj))
         response.status_code = 201
         response.headers["Location"] = url_for(f"api.{kind.name}_get", obj_id=obj.id)
@@ -198,67 +188,86 @@ def create_view(kind: Kind):
     return view
 
 
-def get_view(kind: Kind):
+def get_view(kind: RecordType):
     def view(obj_id: int):
         session = get_session()
         return jsonify(serialize(session, load(kind, obj_id)))
     return view
 
 
-def update_view(kind: Kind):
+def update_view(kind: RecordType):
     def view(obj_id: int):
         session = get_session()
         data = json_body()
-        obj = kind.update(session, load(kind, obj_id), data, api_user())
+        obj = kind.update(session=session, obj=load(kind, obj_id), data=data, user=api_user())
         return jsonify(serialize(session, obj))
     return view
 
 
-def delete_view(kind: Kind):
+def delete_view(kind: RecordType):
     def view(obj_id: int):
         session = get_session()
-        kind.delete(session, load(kind, obj_id), api_user())
+        kind.delete(session=session, obj=load(kind, obj_id), user=api_user())
         return "", 204
     return view
 
 
-def restore_view(kind: Kind):
+def restore_view(kind: RecordType):
     def view(obj_id: int):
         session = get_session()
         obj = load(kind, obj_id, include_deleted=True)
         user = api_user()
         if obj.deleted_at is None:  # nothing to restore: answer as restored, change nothing
-            permissions.require(permissions.can_edit(user, obj, project_of(session, obj)))
+            permissions.require(kind.can_edit(session, user, obj))
         else:
-            kind.restore(session, obj, user)
+            kind.restore(session=session, obj=obj, user=user)
         return jsonify(serialize(session, obj))
     return view
 
 
-for _kind in KINDS.values():
-    _base = f"/{_kind.name}"
-    bp.add_url_rule(_base, f"{_kind.name}_list", list_view(_kind), methods=["GET"])
-    bp.add_url_rule(_base, f"{_kind.name}_create", create_view(_kind), methods=["POST"])
-    bp.add_url_rule(f"{_base}/<int:obj_id>", f"{_kind.name}_get", get_view(_kind),
-                    methods=["GET"])
-    bp.add_url_rule(f"{_base}/<int:obj_id>", f"{_kind.name}_update", update_view(_kind),
-                    methods=["PATCH"])
-    bp.add_url_rule(f"{_base}/<int:obj_id>", f"{_kind.name}_delete", delete_view(_kind),
-                    methods=["DELETE"])
-    bp.add_url_rule(f"{_base}/<int:obj_id>/restore", f"{_kind.name}_restore",
-                    restore_view(_kind), methods=["POST"])
-
-
-@bp.post("/projects/<int:obj_id>/stage")
 def projects_stage(obj_id: int):
+    """Move a project to another stage."""
     session = get_session()
     move = parse(StageMove, json_body(), STAGE_MOVE_LABELS)
-    project = load(KINDS["projects"], obj_id)
+    project = load(REGISTRY["projects"], obj_id)
     projects.move_stage(session=session, project=project, to_stage=move.stage,
                         reason=move.reason, user=api_user(), version=move.version)
     return jsonify(serialize(session, project))
 
 
-@bp.get("/openapi.json")
 def openapi():
     return jsonify(build_document())
+
+
+def make_blueprint() -> Blueprint:
+    """/api/v1 with the routes of every registered record type."""
+    bp = Blueprint("api", __name__, url_prefix="/api/v1")
+    csrf.exempt(bp)  # bearer tokens, never cookies: nothing for CSRF to protect
+    bp.before_request(_authenticate)
+    bp.register_error_handler(BadRequest, _bad_request)
+    bp.register_error_handler(VersionConflict, _conflict)
+    bp.register_error_handler(ServiceError, _service_error)
+    for kind in REGISTRY.values():
+        add_routes(bp, kind)
+    bp.add_url_rule("/projects/<int:obj_id>/stage", "projects_stage", projects_stage,
+                    methods=["POST"])
+    bp.add_url_rule("/openapi.json", "openapi", openapi, methods=["GET"])
+    return bp
+
+
+def add_routes(bp: Blueprint, kind: RecordType) -> None:
+    base = f"/{kind.name}"
+    for suffix, action, methods, view in ROUTES:
+        bp.add_url_rule(base + suffix, f"{kind.name}_{action}", view(kind), methods=methods)
+
+
+# (path after /<name>, endpoint suffix, methods, view factory); the OpenAPI document
+# describes the same operations
+ROUTES = [
+    ("", "list", ["GET"], list_view),
+    ("", "create", ["POST"], create_view),
+    ("/<int:obj_id>", "get", ["GET"], get_view),
+    ("/<int:obj_id>", "update", ["PATCH"], update_view),
+    ("/<int:obj_id>", "delete", ["DELETE"], delete_view),
+    ("/<int:obj_id>/restore", "restore", ["POST"], restore_view),
+]

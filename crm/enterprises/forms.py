@@ -14,6 +14,7 @@ from wtforms import (
 )
 
 from crm import rules
+from crm.formfields import AmountField
 
 
 class ContactForm(Form):
@@ -34,7 +35,7 @@ class EnterpriseForm(FlaskForm):
     is_key_target = BooleanField("列入重点招商企业名录")
     priority = SelectField("优先级", choices={str(k): v for k, v in rules.PRIORITIES.items()},
                            validate_choice=False, default="2")
-    revenue_wan = StringField("营业收入（万元）")
+    revenue_wan = AmountField("营业收入（万元）")
     owner_id = SelectField("负责人", validate_choice=False)
     lon = StringField("经度", description="WGS-84，可不填")
     lat = StringField("纬度")

@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlmodel import select
 
+from crm import records
 from crm.db import session_scope
 from crm.models import User
 from crm.services import exporting, importing
@@ -38,7 +39,7 @@ def _user(session, username: str | None) -> User:
 
 
 @click.command("export")
-@click.argument("kind", type=click.Choice(list(exporting.KINDS)))
+@click.argument("kind", type=click.Choice(records.exportable()))
 @click.option(
     "--format",
     "fmt",
@@ -111,7 +112,7 @@ def _has_users(session) -> bool:
 
 
 @click.command("import")
-@click.argument("kind", type=click.Choice(list(importing.KINDS)))
+@click.argument("kind", type=click.Choice(list(records.importable())))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="只检查，不写入")
 @click.option("--include-similar", is_flag=True, help="疑似重复的行也导入")

@@ -6,13 +6,13 @@ from wtforms import BooleanField, IntegerField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
-from crm.services.importing import KINDS
+from crm.records import importable
 
 ALLOWED = ["xlsx", "xlsm", "xls", "csv", "txt"]
 
 
 class UploadForm(FlaskForm):
-    kind = SelectField("导入内容", choices=[SelectChoice(k, v) for k, v in KINDS.items()])
+    kind = SelectField("导入内容", choices=[SelectChoice(k, v) for k, v in importable().items()])
     file = FileField(
         "文件",
         validators=[

@@ -29,6 +29,7 @@ from flask_login import current_user, login_required
 from crm.db import get_session
 from crm.io.forms import ConfirmForm, MergeForm, UploadForm
 from crm.models import Enterprise
+from crm.records import importable
 from crm.services import dedupe, exporting, importing, permissions
 from crm.services.errors import ServiceError
 from crm.tabular.limits import ReadLimits
@@ -50,12 +51,14 @@ def _user():
 
 
 # --- export ------------------------------------------------------------------
-@bp.route("/export/<kind>.<any(xlsx, csv):fmt>")
+@bp.route("/export/<listing>.<any(xlsx, csv):fmt>")
 @login_required
-def export(kind: str, fmt: str):
-    """The list ``kind`` with the filters in the query string, as a download."""
-    if kind not in exporting.KINDS:
+def export(listing: str, fmt: str):
+    """The list ``listing`` (a record type, or a list drawn from one) with the filters
+    in the query string, as a download. (Not ``kind``: that is a filter of some lists.)"""
+    if listing not in exporting.KINDS:
         abort(404)
+    kind = listing
     session = get_session()
     args = request.args.to_dict()
     filename = exporting.filename_for(kind, fmt)
@@ -183,7 +186,7 @@ def import_upload():
         )
         _save_report(folder, meta, report)
         return redirect(url_for("io.import_preview", token=token))
-    return render_template("io/upload.html", form=form, kinds=importing.KINDS)
+    return render_template("io/upload.html", form=form, kinds=importable())
 
 
 @bp.route("/import/<token>")
@@ -196,7 +199,7 @@ def import_preview(token: str):
         report=report,
         token=token,
         form=ConfirmForm(),
-        kinds=importing.KINDS,
+        kinds=importable(),
         labels=importing.STATUS_LABELS,
         done=meta.get("done", False),
     )

@@ -2,7 +2,7 @@
 
 from dataclasses import replace
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request, send_from_directory
 from flask_login import current_user, login_required
 from sqlmodel import func, select
 
@@ -29,6 +29,13 @@ def _today():
     return {"today": clock.today()}
 
 
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico on their first visit, before any login."""
+    return send_from_directory(current_app.static_folder, "favicon.ico",
+                               mimetype="image/vnd.microsoft.icon", max_age=7 * 24 * 3600)
+
+
 @bp.route("/")
 @login_required
 def index():
@@ -53,10 +60,7 @@ def docket():
     """一事一议 docket: every project at or above the line, with its case status."""
     session = get_session()
     filters = replace(ProjectFilters.from_args(request.args), case_by_case=True)
-    status = request.args.get("case_status") or None
-    stmt = filters.select()
-    if status in rules.CASE_STATUSES:
-        stmt = stmt.where(Project.case_status == status)
+    stmt = filters.select()  # case_status is a filter: the export applies it too
     if not filters.sort:
         stmt = stmt.order_by(None).order_by(Project.planned_investment_wan.desc(),
                                             Project.id.desc())
@@ -64,8 +68,9 @@ def docket():
     page = page_of(session, filters, stmt, default_order=False)
     users = all_users(session)
     opts = filter_options(session, users)
-    args = filters.to_args() | ({"case_status": status} if status else {})
+    args = filters.to_args()
     args.pop("case_by_case", None)
+    status = filters.case_status
     return render_template(
         "main/docket.html", filters=filters, args=args, status=status, page=page, opts=opts,
         enterprise_names=names_by_id(session, Enterprise, [p.enterprise_id for p in page.items]),

@@ -8,8 +8,15 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from crm import clock
 from crm.db import session_scope
-from crm.map.data import filters_from_args, load_map_data, options_from_config
+from crm.map.data import (
+    filters_from_args,
+    generated_at,
+    load_map_data,
+    options_from_config,
+    public_project_url,
+)
 from crm.services import reference
 from maps.render import METRICS, build_map, standalone_html
 
@@ -28,7 +35,9 @@ from maps.render import METRICS, build_map, standalone_html
               help="项目类别")
 @click.option("--case-by-case", "case_by_case", is_flag=True, default=None, help="仅一事一议项目")
 @click.option("--jizhe", is_flag=True, default=None, help="仅吉浙项目")
-@click.option("--base-url", default="", help="项目链接的站点地址，如 http://zhaoshang.intranet")
+@click.option("--base-url", default="",
+              help="项目链接的站点地址，如 http://zhaoshang.intranet"
+                   "（默认取 ZHAOSHANG_PUBLIC_BASE_URL；都未设置则不带链接）")
 @with_appcontext
 def map_command(output: Path, metric: str, base_url: str, **filter_args) -> None:
     """生成独立的产业招商地图 HTML 文件（脚本内嵌，可离线打开、邮件发送）。"""
@@ -38,9 +47,10 @@ def map_command(output: Path, metric: str, base_url: str, **filter_args) -> None
         data = load_map_data(session, filters)
         names = reference.division_names(session)
     options = options_from_config(current_app.config, metric=metric, filters=filters,
-                                  project_url=base_url.rstrip("/") + "/projects/{id}")
-    html = standalone_html(build_map(data, options), options.asset_base,
-                           title=f"产业招商地图（{filters.describe(names)}）")
+                                  project_url=public_project_url(current_app.config, base_url))
+    html = standalone_html(build_map(data, options), options,
+                           description=filters.describe(names),
+                           generated=generated_at(clock.now()))
     output.write_text(html, encoding="utf-8")
     click.echo(f"已生成 {output}：{len(data.projects)} 个项目，"
                f"{len(html.encode()) / 1024:.0f} KB（筛选：{filters.describe(names)}）")

@@ -9,11 +9,12 @@ fraction of the time and memory.
 from __future__ import annotations
 
 from dataclasses import fields
+from datetime import datetime
 
 from sqlalchemy import or_
 from sqlmodel import Session, select
 
-from crm import rules
+from crm import formatting, rules
 from crm.models import Enterprise, JizhePairing, Park, Project
 from crm.services import reference
 from crm.services.filters import ProjectFilters
@@ -121,8 +122,28 @@ def options_from_config(config, *, metric: str | None = None,
         stage_labels=dict(rules.STAGES),
         signed_stages=frozenset(rules.SIGNED_OR_LATER),
         enterprise_kinds=dict(rules.ENTERPRISE_KINDS),
+        data_source="招商通",
         **extra,
     )
+
+
+def public_project_url(config, base_url: str | None = None) -> str:
+    """Project links for a downloaded file: on the public base URL (the
+    argument, else ZHAOSHANG_PUBLIC_BASE_URL), or none at all."""
+    base = (base_url or config.get("PUBLIC_BASE_URL") or "").strip().rstrip("/")
+    return f"{base}/projects/{{id}}" if base else ""
+
+
+def generated_at(now: datetime) -> str:
+    """The downloaded file's date line, in Beijing time like every page."""
+    return f"{formatting.local_time(now):%Y-%m-%d %H:%M}（北京时间）"
+
+
+def download_name(filters: ProjectFilters, names: dict[str, str], now: datetime) -> str:
+    """产业招商地图_长春市_20261206.html (吉林省 when no city is chosen)."""
+    # A code with no name came from a hand-made URL: never put it in a file name.
+    place = names.get(filters.city_code, "未知市州") if filters.city_code else "吉林省"
+    return f"产业招商地图_{place}_{formatting.local_time(now):%Y%m%d}.html"
 
 
 FILTER_NAMES = [f.name for f in fields(ProjectFilters) if f.name not in ("page", "sort")]

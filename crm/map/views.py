@@ -6,15 +6,16 @@ options, and the result into a page.
 
 from __future__ import annotations
 
+from io import BytesIO
 from pathlib import Path
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     render_template,
     request,
+    send_file,
     send_from_directory,
     url_for,
 )
@@ -22,7 +23,15 @@ from flask_login import current_user, login_required
 
 from crm import clock, rules
 from crm.db import get_session
-from crm.map.data import MAX_PROJECTS, filters_from_args, load_map_data, options_from_config
+from crm.map.data import (
+    MAX_PROJECTS,
+    download_name,
+    filters_from_args,
+    generated_at,
+    load_map_data,
+    options_from_config,
+    public_project_url,
+)
 from crm.services import permissions, reference
 from maps import assets, geo
 from maps.render import METRICS, build_map, page_parts, standalone_html
@@ -48,11 +57,13 @@ def _args():
 def _build(download: bool = False):
     filters = filters_from_args(_args())
     data = load_map_data(get_session(), filters)
-    base = request.host_url.rstrip("/") if download else request.script_root
+    # A downloaded file is read elsewhere: its links need the public address.
+    project_url = (public_project_url(current_app.config) if download
+                   else request.script_root + "/projects/{id}")
     options = options_from_config(
         current_app.config, metric=request.args.get("metric"), filters=filters,
         asset_base=url_for("map.asset", package="_", filename="_")[: -len("/_/_")],
-        project_url=base + "/projects/{id}",
+        project_url=project_url,
     )
     return filters, data, options, build_map(data, options)
 
@@ -90,11 +101,13 @@ def index():
 def export():
     """The same map as one self-contained file (scripts inlined) for e-mail."""
     filters, _data, options, m = _build(download=True)
-    html = standalone_html(m, options.asset_base,
-                           title=f"产业招商地图（{filters.describe()}）")
-    name = f"zhaoshang-map-{clock.today():%Y%m%d}.html"
-    return Response(html, mimetype="text/html",
-                    headers={"Content-Disposition": f"attachment; filename={name}"})
+    names = reference.division_names(get_session())
+    now = clock.now()
+    html = standalone_html(m, options, description=filters.describe(names),
+                           generated=generated_at(now))
+    # send_file writes the Chinese name as RFC 5987 filename*, like the exports.
+    return send_file(BytesIO(html.encode()), mimetype="text/html", as_attachment=True,
+                     download_name=download_name(filters, names, now))
 
 
 @bp.route("/map/assets/<package>/<path:filename>")

@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 
 from crm import rules
+from crm.formfields import AmountField
 
 
 class ProjectForm(FlaskForm):
@@ -23,11 +24,12 @@ class ProjectForm(FlaskForm):
     stage = SelectField("阶段", choices=dict(rules.STAGES), validate_choice=False,
                         default="lead")
     stage_reason = StringField("阶段说明", description="搁置或终止须填写原因")
-    planned_investment_wan = StringField(
+    planned_investment_wan = AmountField(
         "计划投资额（万元）",
-        description="10亿元 = 100000 万元；达到一事一议标准的项目自动标记")
-    actual_investment_wan = StringField("实际投资额（万元）")
-    equipment_investment_wan = StringField(
+        description="可填 12亿、5000万 或万元数；10亿元 = 100000 万元，"
+                    "达到一事一议标准的项目自动标记")
+    actual_investment_wan = AmountField("实际投资额（万元）")
+    equipment_investment_wan = AmountField(
         "其中设备投资额（万元）", description="技术改造项目设备投资超过500万元可申请第7条支持")
     source_province = StringField("来源省份", description="来自浙江省的项目自动标为吉浙线索")
     source_city = StringField("来源城市", render_kw={"list": "zhejiang-cities"})

@@ -1,18 +1,20 @@
-"""Projects (招商项目): list, recycle bin, kanban board, detail, new, edit,
-stage moves, 一事一议 case status, delete and restore."""
+"""Projects (招商项目): the generic record pages (crm.generic), with what is the
+project's own: the kanban board, stage moves, 一事一议 case status, its detail
+page's forms and the form's pre-fill from an enterprise."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from crm import rules
 from crm.db import get_session
+from crm.generic import RecordViews, blueprint
 from crm.models import Enterprise, Park, Project
-from crm.models.project import PROJECT_LABELS
 from crm.projects.forms import CaseForm, ProjectForm, StageForm
+from crm.records.projects import PROJECTS
 from crm.services import followups as followup_service
 from crm.services import history as history_service
 from crm.services import permissions, reference
@@ -29,14 +31,37 @@ from crm.views_common import (
     filter_options,
     light_of,
     names_by_id,
-    page_of,
     park_choices,
     reference_lists,
-    render_conflict,
     user_choices,
 )
 
-bp = Blueprint("projects", __name__, url_prefix="/projects")
+
+class ProjectViews(RecordViews):
+    obj_name = "p"
+
+    def list_context(self, session, page, users) -> dict:
+        return _list_context(session, page.items)
+
+    def detail_context(self, session, project) -> dict:
+        return _detail_context(session, project)
+
+    def make_form(self, session, project=None) -> ProjectForm:
+        return _form(session, project)
+
+    def form_data(self, form, *, creating: bool) -> dict:
+        return form.service_data(creating=creating)
+
+    def form_context(self, session, project) -> dict:
+        return {"zhejiang": [d.name for d in reference.zhejiang_cities(session)],
+                "line": service.case_by_case_line_wan(session)}
+
+    def deleted(self, project) -> str:
+        flash(f"已将项目“{project.name}”及其跟进记录移入回收站。", "warning")
+        return url_for(".index")
+
+
+bp = blueprint(PROJECTS, ProjectViews(PROJECTS))
 
 BOARD_STAGES = [*rules.PIPELINE, "paused", "dropped"]
 BOARD_CARDS_PER_STAGE = 60
@@ -59,20 +84,6 @@ def _list_context(session, projects):
         "lights": {p.id: light_of(p) for p in projects},
         "editable": {p.id for p in projects if permissions.can_edit_project(me, p)},
     }
-
-
-@bp.route("")
-@login_required
-def index():
-    session = get_session()
-    filters = ProjectFilters.from_args(request.args)
-    page = page_of(session, filters)
-    context = _list_context(session, page.items)
-    opts = filter_options(session, context["users"])
-    return render_template(
-        "projects/list.html", filters=filters, args=filters.to_args(), page=page, opts=opts,
-        description=filters.describe(opts["division_names"]),
-        can_create=permissions.can_create_project(current_user), **context)
 
 
 @bp.route("/board")
@@ -124,14 +135,6 @@ def _detail_context(session, project: Project, stage_form=None, case_form=None) 
     }
 
 
-@bp.route("/<int:project_id>")
-@login_required
-def detail(project_id: int):
-    session = get_session()
-    project = service.get_project(session, project_id, include_deleted=True)
-    return render_template("projects/detail.html", **_detail_context(session, project))
-
-
 def _form(session, project: Project | None = None) -> ProjectForm:
     if request.method == "POST":
         form = ProjectForm()
@@ -164,63 +167,6 @@ def _form(session, project: Project | None = None) -> ProjectForm:
                                          lambda s: ("　" if s.parent else "") + s.name)
     form.owner_id.choices = user_choices(all_users(session))
     return form
-
-
-def _form_page(form, project, status=200, **extra):
-    session = get_session()
-    zhejiang = [d.name for d in reference.zhejiang_cities(session)]
-    return render_template("projects/form.html", form=form, p=project, zhejiang=zhejiang,
-                           line=service.case_by_case_line_wan(session),
-                           **extra), status
-
-
-@bp.route("/new", methods=["GET", "POST"])
-@login_required
-def new():
-    session = get_session()
-    permissions.require(permissions.can_create_project(current_user), "您没有新建项目的权限。")
-    form = _form(session)
-    if form.validate_on_submit():
-        try:
-            project = service.create_project(session=session,
-                                             data=form.service_data(creating=True),
-                                             user=current_user)
-        except ValidationFailed as exc:
-            session.rollback()
-            apply_errors(form, exc)
-            return _form_page(form, None, 422)
-        flash(f"已新建项目“{project.name}”。", "success")
-        return redirect(url_for(".detail", project_id=project.id))
-    return _form_page(form, None)
-
-
-@bp.route("/<int:project_id>/edit", methods=["GET", "POST"])
-@login_required
-def edit(project_id: int):
-    session = get_session()
-    project = service.get_project(session, project_id)
-    service.require_edit(current_user, project)
-    form = _form(session, project)
-    if form.validate_on_submit():
-        try:
-            service.update_project(session=session, project=project,
-                                   data=form.service_data(creating=False), user=current_user)
-        except ValidationFailed as exc:
-            session.rollback()
-            apply_errors(form, exc)
-            return _form_page(form, project, 422)
-        except VersionConflict as exc:
-            session.rollback()
-            body, status = render_conflict(
-                "projects/form.html", exc, PROJECT_LABELS,
-                history_service.Display(session, "project"),
-                reload_url=url_for(".edit", project_id=project.id), form=form, p=project,
-                zhejiang=[d.name for d in reference.zhejiang_cities(session)],
-                line=service.case_by_case_line_wan(session))
-            return body, status
-        flash("已保存。", "success")
-        return redirect(url_for(".detail", project_id=project.id))
-    return _form_page(form, project)
 
 
 @bp.route("/<int:project_id>/stage", methods=["POST"])
@@ -287,24 +233,3 @@ def case(project_id: int):
             flash(f"已更新“{project.name}”的一事一议状态："
                   f"{rules.label(rules.CASE_STATUSES, project.case_status)}。", "success")
     return redirect(back(fallback))
-
-
-@bp.route("/<int:project_id>/delete", methods=["POST"])
-@login_required
-def delete(project_id: int):
-    session = get_session()
-    project = service.get_project(session, project_id)
-    service.delete_project(session=session, project=project, user=current_user)
-    flash(f"已将项目“{project.name}”及其跟进记录移入回收站。", "warning")
-    return redirect(url_for(".index"))
-
-
-@bp.route("/<int:project_id>/restore", methods=["POST"])
-@login_required
-def restore(project_id: int):
-    session = get_session()
-    project = service.get_project(session, project_id, include_deleted=True)
-    if project.deleted_at is not None:
-        service.restore_project(session=session, project=project, user=current_user)
-        flash(f"已恢复项目“{project.name}”。", "success")
-    return redirect(url_for(".detail", project_id=project.id))

@@ -86,17 +86,30 @@ def entry(
     username: str = "",
 ) -> dict:
     """The column values of an audit entry; bulk writers insert many at once."""
+    user, obj = _unproxied(user), _unproxied(obj)
     return dict(
         at=utcnow(),
         user_id=user.id if user else None,
         username=user.username if user else username,
         ip=current_ip.get(),
         action=action,
-        object_type=object_type or (type(obj).__name__.lower() if obj is not None else ""),
+        object_type=object_type or (object_type_of(obj) if obj is not None else ""),
         object_id=object_id if object_id is not None else getattr(obj, "id", None),
         summary=summary,
         changes=changes or {},
     )
+
+
+def _unproxied(value):
+    """The object behind Flask-Login's ``current_user`` (a werkzeug LocalProxy):
+    its type named the entry ``localproxy`` before."""
+    unwrap = getattr(value, "_get_current_object", None)
+    return unwrap() if callable(unwrap) else value
+
+
+def object_type_of(obj) -> str:
+    """The entry's object type: the record's table name (project, fundarrival …)."""
+    return getattr(type(obj), "__tablename__", None) or type(obj).__name__.lower()
 
 
 def snapshot(obj, fields) -> dict:

@@ -17,80 +17,13 @@ from typing import BinaryIO
 from sqlmodel import Session, func, select
 
 from crm import clock, rules
-from crm.models import Contact, Enterprise, FollowUp, Park, Project, User
+from crm.models import Enterprise, Park, Project, User
 from crm.services import audit, reference
-from crm.services.filters import EnterpriseFilters, FollowUpFilters, ListFilters, ProjectFilters
+from crm.services.filters import ListFilters
 from crm.tabular.writers import Column, iter_csv, title_line, write_xlsx
 
 BATCH = 1000
 FORMATS = ("xlsx", "csv")
-C = Column
-
-ENTERPRISE_COLUMNS = [
-    C("name", "企业名称"),
-    C("credit_code", "统一社会信用代码"),
-    C("province", "所在省份"),
-    C("city", "所在城市"),
-    C("chain_segment", "产业链环节"),
-    C("kind", "企业类型"),
-    C("is_key_target", "重点招商企业", "bool"),
-    C("priority", "优先级"),
-    C("revenue_wan", "营业收入（万元）", "wan"),
-    C("jizhe", "吉浙线索", "bool"),
-    C("contact_name", "联系人"),
-    C("contact_title", "职务"),
-    C("contact_phone", "电话"),
-    C("contact_email", "邮箱"),
-    C("other_contacts", "其他联系人"),
-    C("owner", "负责人"),
-    C("lon", "经度", "number"),
-    C("lat", "纬度", "number"),
-    C("notes", "备注"),
-    C("updated_at", "更新时间", "datetime"),
-]
-PROJECT_COLUMNS = [
-    C("name", "项目名称"),
-    C("enterprise", "投资企业"),
-    C("credit_code", "统一社会信用代码"),
-    C("city", "落地市（州）"),
-    C("county", "落地县（市、区）"),
-    C("park", "落地园区"),
-    C("chain_segment", "产业链环节"),
-    C("project_class", "项目类别"),
-    C("cooperation_form", "合作形式"),
-    C("attraction_mode", "招商方式"),
-    C("stage", "阶段"),
-    C("stage_reason", "阶段说明"),
-    C("planned_investment_wan", "计划投资额（万元）", "wan"),
-    C("actual_investment_wan", "实际投资额（万元）", "wan"),
-    C("equipment_investment_wan", "其中设备投资额（万元）", "wan"),
-    C("case_by_case", "一事一议", "bool"),
-    C("case_status", "一事一议状态"),
-    C("jizhe", "吉浙线索", "bool"),
-    C("source_province", "来源省份"),
-    C("source_city", "来源城市"),
-    C("introducer", "引进方"),
-    C("responsible_unit", "责任单位"),
-    C("owner", "负责人"),
-    C("last_followup_on", "最近跟进", "date"),
-    C("next_due_on", "下一步截止", "date"),
-    C("notes", "备注"),
-    C("updated_at", "更新时间", "datetime"),
-]
-DOCKET_COLUMNS = PROJECT_COLUMNS[:17] + [C("case_notes", "一事一议备注")] + PROJECT_COLUMNS[17:]
-FOLLOWUP_COLUMNS = [
-    C("date", "跟进日期", "date"),
-    C("project", "项目"),
-    C("enterprise", "企业"),
-    C("city", "落地市（州）"),
-    C("kind", "跟进方式"),
-    C("participants", "参与人员"),
-    C("summary", "跟进内容"),
-    C("next_step", "下一步工作"),
-    C("next_due", "下一步截止日期", "date"),
-    C("done", "已完成", "bool"),
-    C("user", "记录人"),
-]
 
 
 @dataclass(frozen=True)
@@ -101,7 +34,7 @@ class ExportKind:
     title: str
     filters: type[ListFilters]
     columns: list[Column]
-    rows: Callable[[Session, list, _Names], Iterator[dict]]
+    rows: Callable[[Session, list, Names], Iterator[dict]]
     fixed: dict = field(default_factory=dict)  # e.g. the docket is case_by_case=True
 
 
@@ -114,7 +47,7 @@ class ExportResult:
     description: str
 
 
-class _Names:
+class Names:
     """Id → name look-ups loaded once per export."""
 
     def __init__(self, session: Session):
@@ -144,97 +77,24 @@ class _Names:
         return self._projects
 
 
-def _enterprise_rows(session: Session, batch: list[Enterprise], names: _Names) -> Iterator[dict]:
-    contacts: dict[int, list[Contact]] = {}
-    stmt = (
-        select(Contact).where(Contact.enterprise_id.in_([e.id for e in batch])).order_by(Contact.id)
-    )
-    for contact in session.exec(stmt):
-        contacts.setdefault(contact.enterprise_id, []).append(contact)
-    for e in batch:
-        people = contacts.get(e.id, [])
-        first = people[0] if people else None
-        yield {
-            **e.model_dump(),
-            "kind": rules.label(rules.ENTERPRISE_KINDS, e.kind),
-            "priority": rules.label(rules.PRIORITIES, e.priority),
-            "contact_name": first.name if first else None,
-            "contact_title": first.title if first else None,
-            "contact_phone": first.phone if first else None,
-            "contact_email": first.email if first else None,
-            "other_contacts": "；".join(_contact_text(c) for c in people[1:]) or None,
-            "owner": names.users.get(e.owner_id),
-        }
+def plain_rows(batch: list, vocabularies: dict[str, dict]) -> Iterator[dict]:
+    """A record's fields as stored, its coded fields as their labels: the rows of a
+    record type that declares no row function of its own."""
+    for obj in batch:
+        row = obj.model_dump()
+        for name, vocab in vocabularies.items():
+            if name in row:
+                row[name] = rules.label(vocab, row[name])
+        yield row
 
 
-def _contact_text(c: Contact) -> str:
-    extra = "，".join(x for x in (c.title, c.phone, c.email) if x)
-    return f"{c.name}（{extra}）" if extra else c.name
+# Name → exportable list. Filled by the record types (crm.records) as they are
+# declared, each with its list's columns: a list page and its export agree.
+KINDS: dict[str, ExportKind] = {}
 
 
-def _project_rows(session: Session, batch: list[Project], names: _Names) -> Iterator[dict]:
-    enterprises = names.enterprises(p.enterprise_id for p in batch)
-    for p in batch:
-        ent_name, credit = enterprises.get(p.enterprise_id, (None, None))
-        yield {
-            **p.model_dump(),
-            "enterprise": ent_name,
-            "credit_code": credit,
-            "city": names.divisions.get(p.city_code, p.city_code),
-            "county": names.divisions.get(p.county_code, p.county_code),
-            "park": names.parks.get(p.park_id),
-            "project_class": rules.label(rules.PROJECT_CLASSES, p.project_class),
-            "cooperation_form": rules.label(rules.COOPERATION_FORMS, p.cooperation_form),
-            "attraction_mode": rules.label(rules.ATTRACTION_MODES, p.attraction_mode),
-            "stage": rules.label(rules.STAGES, p.stage),
-            "case_status": rules.label(rules.CASE_STATUSES, p.case_status),
-            "owner": names.users.get(p.owner_id),
-        }
-
-
-def _followup_rows(session: Session, batch: list[FollowUp], names: _Names) -> Iterator[dict]:
-    projects = names.projects(f.project_id for f in batch)
-    enterprise_ids = {f.enterprise_id for f in batch}
-    enterprise_ids |= {projects[f.project_id][1] for f in batch if f.project_id in projects}
-    enterprises = names.enterprises(enterprise_ids)
-    for f in batch:
-        project = projects.get(f.project_id)
-        ent_id = f.enterprise_id or (project[1] if project else None)
-        yield {
-            **f.model_dump(),
-            "project": project[0] if project else None,
-            "enterprise": enterprises.get(ent_id, (None,))[0],
-            "city": names.divisions.get(project[2]) if project else None,
-            "kind": rules.label(rules.FOLLOWUP_KINDS, f.kind),
-            "user": names.users.get(f.user_id),
-        }
-
-
-KINDS: dict[str, ExportKind] = {
-    k.key: k
-    for k in (
-        ExportKind(
-            "enterprises",
-            "重点招商企业名录",
-            EnterpriseFilters,
-            ENTERPRISE_COLUMNS,
-            _enterprise_rows,
-        ),
-        ExportKind("projects", "招商项目清单", ProjectFilters, PROJECT_COLUMNS, _project_rows),
-        ExportKind("followups", "跟进记录", FollowUpFilters, FOLLOWUP_COLUMNS, _followup_rows),
-        ExportKind(
-            "docket",
-            "一事一议项目台账",
-            ProjectFilters,
-            DOCKET_COLUMNS,
-            _project_rows,
-            {"case_by_case": True},
-        ),
-        ExportKind(
-            "jizhe", "吉浙合作线索", ProjectFilters, PROJECT_COLUMNS, _project_rows, {"jizhe": True}
-        ),
-    )
-}
+def register(spec: ExportKind) -> None:
+    KINDS[spec.key] = spec
 
 
 def get_kind(kind: str) -> ExportKind:
@@ -258,7 +118,7 @@ def count_rows(session: Session, kind: str, filters: ListFilters) -> int:
 def iter_rows(session: Session, kind: str, filters: ListFilters) -> Iterator[dict]:
     """Rows as dicts keyed by column, streamed in batches of ``BATCH``."""
     spec = get_kind(kind)
-    names = _Names(session)
+    names = Names(session)
     result = session.exec(filters.select().execution_options(yield_per=BATCH))
     while batch := list(islice(result, BATCH)):
         yield from spec.rows(session, batch, names)

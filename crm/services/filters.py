@@ -79,6 +79,7 @@ class ListFilters:
 
     SORTS: ClassVar[dict] = {}  # sort key → column name, per list
     LABELS: ClassVar[dict] = {}  # filter → Chinese label
+    VOCABS: ClassVar[dict] = {}  # coded filter → {code: label}, for describe()
 
     @classmethod
     def from_args(cls, args) -> ListFilters:
@@ -118,7 +119,7 @@ class ListFilters:
             if value in (None, "", False) or key in ("page", "sort"):
                 continue
             label = self.LABELS.get(key, key)
-            parts.append(f"{label}：{_display(key, value, names or {})}")
+            parts.append(f"{label}：{_display(key, value, names or {}, self.VOCABS)}")
         return "；".join(parts) or "全部"
 
     def order(self, stmt, model):
@@ -225,10 +226,10 @@ def _coerce(annotation, raw):
     return raw or None
 
 
-def _display(key: str, value, names: dict) -> str:
-    vocab = {"stage": rules.STAGES, "attraction_mode": rules.ATTRACTION_MODES,
-             "project_class": rules.PROJECT_CLASSES, "kind": {**rules.ENTERPRISE_KINDS},
-             "cooperation_form": rules.COOPERATION_FORMS}.get(key)
+def _display(key: str, value, names: dict, vocabularies: dict) -> str:
+    """A filter's value as the office reads it: each list's own vocabulary (a
+    follow-up's kind is 拜访, an enterprise's 龙头企业)."""
+    vocab = vocabularies.get(key)
     if isinstance(value, bool):
         return "是" if value else "否"
     if vocab:
@@ -251,6 +252,7 @@ class ProjectFilters(ListFilters):
     owner_id: int | None = None
     enterprise_id: int | None = None
     source_city: str | None = None
+    case_status: str | None = None
 
     SORTS = {"name": "name", "planned": "planned_investment_wan", "stage": "stage",
              "city": "city_code", "updated": "updated_at", "last_followup": "last_followup_on"}
@@ -258,13 +260,20 @@ class ProjectFilters(ListFilters):
               "chain_segment": "产业链环节", "attraction_mode": "招商方式",
               "project_class": "项目类别", "cooperation_form": "合作形式",
               "case_by_case": "一事一议", "jizhe": "吉浙", "owner_id": "负责人",
-              "enterprise_id": "企业", "source_city": "来源城市"}
+              "enterprise_id": "企业", "source_city": "来源城市", "case_status": "一事一议状态"}
+    VOCABS = {"stage": rules.STAGES, "attraction_mode": rules.ATTRACTION_MODES,
+              "project_class": rules.PROJECT_CLASSES, "cooperation_form": rules.COOPERATION_FORMS,
+              "case_status": rules.CASE_STATUSES}
+
+    def __post_init__(self):
+        if self.case_status not in rules.CASE_STATUSES:
+            self.case_status = None  # an unknown status filters nothing, as before
 
     def select(self):
         stmt = self._live(select(Project), Project)
         for name in ("city_code", "stage", "chain_segment", "attraction_mode", "project_class",
                      "cooperation_form", "case_by_case", "jizhe", "owner_id", "enterprise_id",
-                     "source_city"):
+                     "source_city", "case_status"):
             value = getattr(self, name)
             if value is not None:
                 stmt = stmt.where(getattr(Project, name) == value)
@@ -289,6 +298,7 @@ class EnterpriseFilters(ListFilters):
     LABELS = {"q": "关键词", "deleted": "已删除", "city_code": "城市", "province": "省份",
               "chain_segment": "产业链环节", "kind": "企业类型", "is_key_target": "重点招商企业",
               "jizhe": "吉浙", "owner_id": "负责人"}
+    VOCABS = {"kind": rules.ENTERPRISE_KINDS}
 
     def select(self):
         stmt = self._live(select(Enterprise), Enterprise)
@@ -320,6 +330,7 @@ class FollowUpFilters(ListFilters):
     LABELS = {"q": "关键词", "deleted": "已删除", "project_id": "项目", "enterprise_id": "企业",
               "kind": "跟进方式", "user_id": "记录人", "city_code": "落地市（州）",
               "overdue": "下一步已逾期", "date_from": "起始日期", "date_to": "截止日期"}
+    VOCABS = {"kind": rules.FOLLOWUP_KINDS}
 
     def select(self, today: date | None = None):
         stmt = self._live(select(FollowUp), FollowUp)

@@ -26,7 +26,7 @@ from crm.services.enterprises import create_enterprise, prepare_enterprise, save
 from crm.services.errors import ServiceError, ValidationFailed
 from crm.services.projects import create_project, prepare_project
 from crm.tabular import divisions
-from crm.tabular.fields import ENTERPRISE_FIELDS, IGNORED_HEADERS, PROJECT_FIELDS
+from crm.tabular.fields import IGNORED_HEADERS
 from crm.tabular.headers import FieldSpec, HeaderMatch, find_header_row, match_headers
 from crm.tabular.headers import normalize_header as norm_header
 from crm.tabular.limits import ReadLimits
@@ -34,14 +34,19 @@ from crm.tabular.names import DUPLICATE_SCORE, best_matches, normalize_name
 from crm.tabular.readers import RawSheet, ReadError, read_table
 from crm.tabular.values import (
     CellError,
+    as_written,
     clean_text,
+    is_blank,
     parse_amount_wan,
     parse_bool,
     parse_int,
 )
 from crm.tabular.writers import unneutralize
 
-KINDS = {"enterprises": "企业", "projects": "项目"}
+# Name → Chinese label and importable fields, filled by the record types (crm.records)
+# that declare import fields; each needs its row handler (ROW_HANDLERS) here.
+KINDS: dict[str, str] = {}
+FIELDS: dict[str, list[FieldSpec]] = {}
 STATUS_LABELS = {
     "new": "可导入",
     "created": "已导入",
@@ -157,6 +162,8 @@ class _Parser:
             return divisions.parse_city_code(raw)
         if kind == "county":
             return divisions.parse_county_code(raw)
+        if kind == "name":
+            return None if is_blank(raw) else as_written(raw)
         return clean_text(raw)  # its length is the schema's to judge, by field
 
 
@@ -199,7 +206,6 @@ class _Provisional:
 
 
 class _EnterpriseRows:
-    specs = ENTERPRISE_FIELDS
     # accepted rows are written BATCH at a time as multi-row INSERTs
     BATCH = 500
 
@@ -264,7 +270,6 @@ class _EnterpriseRows:
 
 
 class _ProjectRows:
-    specs = PROJECT_FIELDS
 
     def __init__(self, session: Session, user: User):
         self.session, self.user = session, user
@@ -392,6 +397,12 @@ def _write_transaction(session: Session) -> Iterator[None]:
     yield
 
 
+def register(kind: str, label: str, fields: list[FieldSpec]) -> None:
+    if kind not in ROW_HANDLERS:
+        raise ValueError(f"{kind}: no import row handler")
+    KINDS[kind], FIELDS[kind] = label, fields
+
+
 def read_sheet(data: bytes, filename: str, *, limits: ReadLimits | None = None) -> RawSheet:
     return read_table(data, filename, limits=limits)
 
@@ -421,7 +432,7 @@ def run_import(
     A file beyond ``limits`` is refused before it is parsed. The rows are checked
     writing nothing (a preview stops there); an import then writes the accepted
     rows in one transaction."""
-    if kind not in ROW_HANDLERS:
+    if kind not in KINDS:
         raise ValueError(f"未知的导入类型：{kind}")
     report = ImportReport(kind=kind, filename=filename)
     try:
@@ -434,13 +445,14 @@ def run_import(
         return report
     reference.refresh(session)  # the city names below follow the seeds last loaded
     handler = ROW_HANDLERS[kind](session, user)
-    header_at, match = locate_header(sheet, handler.specs)
+    specs = FIELDS[kind]
+    header_at, match = locate_header(sheet, specs)
     report.header_row = sheet.rows[header_at].number
     report.notes = match.messages()
     if match.missing:
         report.error = "；".join(report.notes)
         return report
-    parser = _Parser(handler.specs, match, sheet.rows[header_at].values)
+    parser = _Parser(specs, match, sheet.rows[header_at].values)
     try:
         rows = [(RowResult(raw.number), raw) for raw in sheet.rows[header_at + 1 :]]
         parsed = [parser.parse(raw.values, result) for result, raw in rows]

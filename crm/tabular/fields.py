@@ -27,6 +27,7 @@ ENTERPRISE_FIELDS = [
             "enterprisename",
         ),
         required=True,
+        kind="name",
     ),
     F(
         "credit_code",
@@ -73,7 +74,8 @@ ENTERPRISE_FIELDS = [
 ]
 
 PROJECT_FIELDS = [
-    F("name", "项目名称", ("项目", "项目名", "project", "projectname"), required=True),
+    F("name", "项目名称", ("项目", "项目名", "project", "projectname"), required=True,
+      kind="name"),
     F(
         "enterprise",
         "投资企业",
@@ -88,6 +90,7 @@ PROJECT_FIELDS = [
             "enterprise",
             "investor",
         ),
+        kind="name",
     ),
     F("credit_code", "统一社会信用代码", ("社会信用代码", "信用代码", "uscc", "creditcode")),
     F(
@@ -150,7 +153,7 @@ PROJECT_FIELDS = [
     ),
     F("source_province", "来源省份", ("来源地省份", "投资方所在省份", "来源省", "sourceprovince")),
     F("source_city", "来源城市", ("来源地", "投资方所在城市", "来源地市", "sourcecity")),
-    F("introducer", "引进方", ("引荐人", "引进单位", "介绍人", "introducer")),
+    F("introducer", "引进方", ("引荐人", "引进单位", "介绍人", "introducer"), kind="name"),
     F("responsible_unit", "责任单位", ("牵头单位", "承办单位", "负责单位", "responsibleunit")),
     F("lon", "经度", ("lon", "lng", "longitude"), kind="number"),
     F("lat", "纬度", ("lat", "latitude"), kind="number"),

@@ -32,7 +32,7 @@ class FieldSpec:
     label: str
     synonyms: tuple[str, ...] = ()
     required: bool = False
-    kind: str = "text"  # text | wan | date | bool | int | city | vocab
+    kind: str = "text"  # text | name | wan | date | bool | int | city | vocab
 
     def spellings(self) -> set[str]:
         return {normalize_header(s) for s in (self.key, self.label, *self.synonyms)}

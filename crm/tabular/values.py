@@ -50,6 +50,16 @@ def clean_text(value) -> str | None:
     return text or None
 
 
+def as_written(value) -> str | None:
+    """A registered name as written: only the outer whitespace goes. Full-width
+    （集团） stays full-width; comparisons normalise a key of their own (names.py)."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip() or None
+
+
 def is_blank(value) -> bool:
     text = clean_text(value)
     return text is None or text.lower() in _BLANKS

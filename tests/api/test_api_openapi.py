@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from crm.api.kinds import KINDS
+from crm.records import REGISTRY as KINDS
 
 EXPECTED = {
     "/api/v1/enterprises": {"get", "post"},

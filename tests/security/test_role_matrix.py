@@ -66,11 +66,14 @@ EXPECTATIONS: dict[str, dict] = {
     "map.export GET": READ,
     "enterprises.index GET": READ,
     "enterprises.detail GET": READ,
+    "enterprises.history GET": READ,
     "projects.index GET": READ,
     "projects.board GET": READ,
     "projects.detail GET": READ,
+    "projects.history GET": READ,
     "followups.index GET": READ,
     "followups.detail GET": READ,
+    "followups.history GET": READ,
     "stats.index GET": READ,
     "stats.drill GET": READ,
     "stats.export GET": READ,
@@ -151,8 +154,8 @@ EXPECTATIONS: dict[str, dict] = {
 # URL parameter → how to fill it from the records ("home" = 长春市, "other" = 吉林市).
 API_OBJECTS = {"api.enterprises": "enterprise_id", "api.projects": "{side}_project_id",
                "api.followups": "{side}_followup_id"}
-FIXED = {"filename": "app.css", "kind": "projects", "fmt": "xlsx", "name": "funnel",
-         "package": "leaflet", "token": "0" * 32}
+FIXED = {"filename": "app.css", "kind": "projects", "listing": "projects", "fmt": "xlsx",
+         "name": "funnel", "package": "leaflet", "token": "0" * 32}
 CITIES = {"home": "220100", "other": "220200"}
 # Valid JSON bodies where an empty one would stop at validation before the permission
 # check; a lambda of (records, side).

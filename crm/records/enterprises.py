@@ -1,0 +1,91 @@
+"""Enterprises (招商对象): the record type's declaration."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sqlmodel import Session, select
+
+from crm import rules
+from crm.models import Contact, Enterprise, EnterpriseCreate, EnterprisePublic, EnterpriseUpdate
+from crm.models.enterprise import ENTERPRISE_LABELS
+from crm.records.base import RecordType
+from crm.services import enterprises, permissions
+from crm.services.exporting import Names
+from crm.services.filters import EnterpriseFilters
+from crm.tabular.fields import ENTERPRISE_FIELDS
+from crm.tabular.writers import Column as C
+
+VOCABULARIES = {"kind": rules.ENTERPRISE_KINDS, "priority": rules.PRIORITIES}
+
+COLUMNS = [
+    C("name", "企业名称"),
+    C("credit_code", "统一社会信用代码"),
+    C("province", "所在省份"),
+    C("city", "所在城市"),
+    C("chain_segment", "产业链环节"),
+    C("kind", "企业类型"),
+    C("is_key_target", "重点招商企业", "bool"),
+    C("priority", "优先级"),
+    C("revenue_wan", "营业收入（万元）", "wan"),
+    C("jizhe", "吉浙线索", "bool"),
+    C("contact_name", "联系人"),
+    C("contact_title", "职务"),
+    C("contact_phone", "电话"),
+    C("contact_email", "邮箱"),
+    C("other_contacts", "其他联系人"),
+    C("owner", "负责人"),
+    C("lon", "经度", "number"),
+    C("lat", "纬度", "number"),
+    C("notes", "备注"),
+    C("updated_at", "更新时间", "datetime"),
+]
+
+
+def rows(session: Session, batch: list[Enterprise], names: Names) -> Iterator[dict]:
+    contacts: dict[int, list[Contact]] = {}
+    stmt = (
+        select(Contact).where(Contact.enterprise_id.in_([e.id for e in batch])).order_by(Contact.id)
+    )
+    for contact in session.exec(stmt):
+        contacts.setdefault(contact.enterprise_id, []).append(contact)
+    for e in batch:
+        people = contacts.get(e.id, [])
+        first = people[0] if people else None
+        yield {
+            **e.model_dump(),
+            "kind": rules.label(rules.ENTERPRISE_KINDS, e.kind),
+            "priority": rules.label(rules.PRIORITIES, e.priority),
+            "contact_name": first.name if first else None,
+            "contact_title": first.title if first else None,
+            "contact_phone": first.phone if first else None,
+            "contact_email": first.email if first else None,
+            "other_contacts": "；".join(_contact_text(c) for c in people[1:]) or None,
+            "owner": names.users.get(e.owner_id),
+        }
+
+
+def _contact_text(c: Contact) -> str:
+    extra = "，".join(x for x in (c.title, c.phone, c.email) if x)
+    return f"{c.name}（{extra}）" if extra else c.name
+
+
+ENTERPRISES = RecordType(
+    name="enterprises", label="企业", model=Enterprise,
+    create_schema=EnterpriseCreate, update_schema=EnterpriseUpdate,
+    public_schema=EnterprisePublic, labels=ENTERPRISE_LABELS, vocabularies=VOCABULARIES,
+    filters=EnterpriseFilters, columns=COLUMNS, rows=rows, list_title="重点招商企业名录",
+    id_arg="enterprise_id", import_fields=ENTERPRISE_FIELDS,
+    get=enterprises.get_enterprise,
+    create=enterprises.create_enterprise,
+    update=lambda *, session, obj, data, user: enterprises.update_enterprise(
+        session=session, enterprise=obj, data=data, user=user),
+    delete=lambda *, session, obj, user: enterprises.delete_enterprise(
+        session=session, enterprise=obj, user=user),
+    restore=lambda *, session, obj, user: enterprises.restore_enterprise(
+        session=session, enterprise=obj, user=user),
+    can_create=permissions.can_edit_enterprise,
+    can_edit=lambda session, user, obj: permissions.can_edit_enterprise(user),
+    templates={"list": "enterprises/list.html", "detail": "enterprises/detail.html",
+               "form": "enterprises/form.html"},
+)

@@ -1,0 +1,77 @@
+"""Follow-ups (跟进记录): the record type's declaration."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sqlmodel import Session
+
+from crm import rules
+from crm.models import FollowUp, FollowUpCreate, FollowUpPublic, FollowUpUpdate, Project
+from crm.models.followup import FOLLOWUP_LABELS
+from crm.records.base import RecordType
+from crm.services import followups, permissions
+from crm.services.exporting import Names
+from crm.services.filters import FollowUpFilters
+from crm.tabular.writers import Column as C
+
+VOCABULARIES = {"kind": rules.FOLLOWUP_KINDS}
+
+COLUMNS = [
+    C("date", "跟进日期", "date"),
+    C("project", "项目"),
+    C("enterprise", "企业"),
+    C("city", "落地市（州）"),
+    C("kind", "跟进方式"),
+    C("participants", "参与人员"),
+    C("summary", "跟进内容"),
+    C("next_step", "下一步工作"),
+    C("next_due", "下一步截止日期", "date"),
+    C("done", "已完成", "bool"),
+    C("user", "记录人"),
+]
+
+
+def rows(session: Session, batch: list[FollowUp], names: Names) -> Iterator[dict]:
+    projects = names.projects(f.project_id for f in batch)
+    enterprise_ids = {f.enterprise_id for f in batch}
+    enterprise_ids |= {projects[f.project_id][1] for f in batch if f.project_id in projects}
+    enterprises = names.enterprises(enterprise_ids)
+    for f in batch:
+        project = projects.get(f.project_id)
+        ent_id = f.enterprise_id or (project[1] if project else None)
+        yield {
+            **f.model_dump(),
+            "project": project[0] if project else None,
+            "enterprise": enterprises.get(ent_id, (None,))[0],
+            "city": names.divisions.get(project[2]) if project else None,
+            "kind": rules.label(rules.FOLLOWUP_KINDS, f.kind),
+            "user": names.users.get(f.user_id),
+        }
+
+
+def project_of(session: Session, followup: FollowUp) -> Project | None:
+    return session.get(Project, followup.project_id) if followup.project_id else None
+
+
+FOLLOWUPS = RecordType(
+    name="followups", label="跟进记录", model=FollowUp,
+    create_schema=FollowUpCreate, update_schema=FollowUpUpdate, public_schema=FollowUpPublic,
+    labels=FOLLOWUP_LABELS, vocabularies=VOCABULARIES, filters=FollowUpFilters,
+    columns=COLUMNS, rows=rows, list_title="跟进记录", id_arg="followup_id",
+    get=followups.get_followup,
+    create=followups.create_followup,
+    update=lambda *, session, obj, data, user: followups.update_followup(
+        session=session, followup=obj, data=data, user=user),
+    delete=lambda *, session, obj, user: followups.delete_followup(
+        session=session, followup=obj, user=user),
+    restore=lambda *, session, obj, user: followups.restore_followup(
+        session=session, followup=obj, user=user),
+    can_create=permissions.can_write_anything,
+    can_edit=lambda session, user, obj: permissions.can_edit_followup(
+        user, obj, project_of(session, obj)),
+    templates={"list": "followups/list.html", "detail": "followups/detail.html",
+               "form": "followups/form.html"},
+    create_denied="您没有记录跟进的权限。",
+    edit_denied="您只能修改落地在本市（州）的项目的跟进。",
+)
