@@ -59,7 +59,6 @@ from crm.services import enterprises as enterprise_service  # noqa: E402
 from crm.services import followups as followup_service  # noqa: E402
 from crm.services import projects as project_service  # noqa: E402
 from crm.services import reference, users  # noqa: E402
-from crm.services import settings as settings_service  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 DEFAULT_SQLITE = ROOT / "bench" / "data" / "bench.db"
@@ -244,7 +243,7 @@ class Generator:
             self.parks: dict[str, list[int]] = {}
             for park in reference.parks(s):
                 self.parks.setdefault(park.city_code, []).append(park.id)
-            self.line = settings_service.case_by_case_line_wan(s)
+            self.line = project_service.case_by_case_line_wan(s)
             self.city_codes: dict[str, str | None] = {}
             self.city_weights = [JILIN_CITY_WEIGHTS.get(c, 3) for c in self.cities]
             seats = {r["code"]: (float(r["seat_lng_gcj02"]), float(r["seat_lat_gcj02"]))

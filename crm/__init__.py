@@ -7,6 +7,7 @@ from importlib import import_module
 
 from flask import Flask
 
+from crm import clock
 from crm.config import PROJECT_ROOT, Config
 
 # Each area is a blueprint module exposing `bp` (or `make_blueprint()`, made per app: the
@@ -38,6 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     app.config.update(settings)
+    clock.check_zone(app.config["TIMEZONE"])  # a misspelt zone fails at start, not per page
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
     register_extensions(app)
     register_blueprints(app)

@@ -25,6 +25,8 @@ class Config:
         self.INSTANCE_PATH = str(instance)
         self.DATABASE_URL = _env("DATABASE_URL") or f"sqlite:///{instance / 'zhaoshang.db'}"
         self.SECRET_KEY = _env("SECRET_KEY") or _stable_secret(instance)
+        # The office's time zone: "today" for overdue lists, lights, exports and stats.
+        self.TIMEZONE = _env("TIMEZONE", "Asia/Shanghai")
         # Progress light (红黄绿): days since the last follow-up.
         self.LIGHT_AMBER_DAYS = int(_env("LIGHT_AMBER_DAYS", "30"))
         self.LIGHT_RED_DAYS = int(_env("LIGHT_RED_DAYS", "60"))

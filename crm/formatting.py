@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from flask import Flask
 from markupsafe import Markup, escape
 
-from crm import rules
+from crm import clock, rules
 
 YI_IN_WAN = Decimal("10000")  # 1亿元 = 10000万元
-# Stored times are UTC; offices read Beijing time.
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 
 def wan(value, digits: int = 2) -> str:
@@ -61,10 +58,8 @@ def cn_date(value) -> str:
 
 
 def local_time(value: datetime) -> datetime:
-    """UTC (aware, or naive as SQLite may return it) → Beijing time."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(LOCAL_TZ)
+    """UTC (aware, or naive as SQLite may return it) → the office's time zone."""
+    return clock.local(value)
 
 
 # Per-row snippets of the project lists, in Python: a Jinja macro call costs more than

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 # --- 一事一议 (case_by_case), measure 17 -------------------------------------
 # "投资10亿元以上" — in Chinese legal usage 以上 includes the amount itself.
@@ -22,6 +22,32 @@ def is_case_by_case(planned_investment_wan, line_wan=DEFAULT_CASE_BY_CASE_LINE_W
     if planned_investment_wan is None:
         return False
     return Decimal(str(planned_investment_wan)) >= Decimal(str(line_wan))
+
+
+def case_by_case_line(stored: str | None) -> Decimal:
+    """The line in force: the admin's setting (万元), else the policy's 10亿元."""
+    return Decimal(stored) if stored else DEFAULT_CASE_BY_CASE_LINE_WAN
+
+
+def parse_case_by_case_line(value) -> tuple[Decimal | None, str | None]:
+    """An admin's new line in 万元 (thousands separators allowed), or why it is none."""
+    try:
+        line = Decimal(str(value).replace(",", "").strip())
+    except (InvalidOperation, ValueError):
+        return None, "应为数字（万元）"
+    if not line.is_finite():
+        return None, "应为数字（万元）"
+    if line <= 0:
+        return None, "应大于0"
+    return line, None
+
+
+def case_flags(planned_investment_wan, line_wan, case_status: str | None
+               ) -> tuple[bool, str | None]:
+    """(一事一议?, case status): the flag follows the line in force, and a newly
+    flagged case starts 待提请; a case that drops below the line keeps its status."""
+    flagged = is_case_by_case(planned_investment_wan, line_wan)
+    return flagged, (case_status or "pending") if flagged else case_status
 
 
 CASE_STATUSES = {

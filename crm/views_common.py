@@ -12,9 +12,9 @@ from urllib.parse import urlsplit
 from flask import current_app, render_template, request, send_file
 from sqlmodel import Session, select
 
-from crm import rules
+from crm import clock, rules
 from crm.models import Enterprise, Park, Project, User
-from crm.queries import Page, list_page, local_today
+from crm.queries import Page, list_page
 from crm.services import reference
 from crm.services.attachments import Store
 from crm.services.errors import ValidationFailed, VersionConflict
@@ -49,10 +49,10 @@ def all_users(session: Session) -> dict[int, User]:
 
 def light_of(project: Project, today: date | None = None) -> str | None:
     """The progress light (红黄绿) with the thresholds in config."""
-    created = project.created_at.date() if project.created_at else local_today()
+    created = clock.date_of(project.created_at) or clock.today()
     return rules.progress_light(
         stage=project.stage, last_followup=project.last_followup_on,
-        next_due=project.next_due_on, created=created, today=today or local_today(),
+        next_due=project.next_due_on, created=created, today=today or clock.today(),
         amber_days=current_app.config["LIGHT_AMBER_DAYS"],
         red_days=current_app.config["LIGHT_RED_DAYS"])
 

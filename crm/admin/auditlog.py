@@ -5,17 +5,15 @@ Read-only: nothing here (or anywhere) updates or deletes an AuditLog row."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import ClassVar
 
 from sqlmodel import select
 
+from crm import clock
 from crm.models import AuditLog
 from crm.services import display
 from crm.services.audit import ACTIONS
-
-# Beijing time has no daylight saving; a fixed offset needs no tz database.
-BEIJING = timezone(timedelta(hours=8), "北京时间")
 
 OBJECT_TYPES = display.OBJECT_TYPES
 
@@ -56,9 +54,7 @@ def _object_name(names: display.Names, entry: AuditLog) -> str:
 
 
 def beijing(at: datetime) -> str:
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=UTC)
-    return at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+    return clock.local(at).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _date(value: str | None) -> date | None:
@@ -112,13 +108,13 @@ class AuditFilters:
             stmt = stmt.where(AuditLog.object_id == self.object_id)
         if self.ip:
             stmt = stmt.where(AuditLog.ip == self.ip)
-        # Dates are Beijing calendar days, inclusive at both ends.
+        # Dates are the office's calendar days (clock.zone()), inclusive at both ends.
         if self.date_from:
-            start = datetime.combine(self.date_from, time.min, BEIJING).astimezone(UTC)
+            start = datetime.combine(self.date_from, time.min, clock.zone()).astimezone(UTC)
             stmt = stmt.where(AuditLog.at >= start)
         if self.date_to:
             end = datetime.combine(self.date_to + timedelta(days=1), time.min,
-                                   BEIJING).astimezone(UTC)
+                                   clock.zone()).astimezone(UTC)
             stmt = stmt.where(AuditLog.at < end)
         return stmt.order_by(AuditLog.at.desc(), AuditLog.id.desc())
 

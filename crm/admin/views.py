@@ -27,7 +27,7 @@ from crm.models import Enterprise, FollowUp, Project, User
 from crm.models.base import utcnow
 from crm.queries import list_page
 from crm.services import audit, logins, reference, users
-from crm.services import settings as settings_service
+from crm.services import projects as project_service
 from crm.services.errors import ValidationFailed
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -101,7 +101,7 @@ def index():
         address_locked={lock.username for lock in address_locks},
         auditlog=auditlog,
         cities=_city_names(session),
-        line=settings_service.case_by_case_line_wan(session),
+        line=project_service.case_by_case_line_wan(session),
         action_form=ActionForm(),
     )
 
@@ -189,15 +189,14 @@ def user_unlock(user_id: int):
 @admin_required
 def settings():
     session = get_session()
-    line = settings_service.case_by_case_line_wan(session)
+    line = project_service.case_by_case_line_wan(session)
     form = CaseByCaseLineForm()
     if request.method == "GET":
         form.line_wan.data = line
     if form.validate_on_submit():
         try:
-            changed = settings_service.set_case_by_case_line(
-                session, line_wan=form.line_wan.data,
-                user=current_user)
+            changed = project_service.set_case_by_case_line(
+                session=session, line_wan=form.line_wan.data, user=current_user)
         except ValidationFailed as exc:
             session.rollback()
             _put_errors(form, exc)

@@ -11,7 +11,7 @@ from io import BytesIO
 from flask import Blueprint, jsonify, request, url_for
 
 from crm import rules
-from crm.api.auth import api_user, authenticate
+from crm.bearer import api_user, authenticate
 from crm.db import get_session
 from crm.extensions import csrf
 from crm.models import Attachment

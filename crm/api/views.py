@@ -16,9 +16,9 @@ import json
 from flask import Blueprint, jsonify, request, url_for
 from sqlmodel import Session, select
 
-from crm.api.auth import api_user, authenticate
 from crm.api.openapi import build_document
 from crm.api.schemas import MAX_PER_PAGE, STAGE_MOVE_LABELS, StageMove
+from crm.bearer import api_user, authenticate
 from crm.db import get_session
 from crm.extensions import csrf
 from crm.models import Contact, Enterprise, EnterprisePublic, Project

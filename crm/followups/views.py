@@ -8,13 +8,14 @@ from flask import flash, request, url_for
 from flask_login import current_user
 from sqlmodel import select
 
+from crm import clock
 from crm.followups.forms import FollowUpForm
 from crm.generic import RecordViews, blueprint
 from crm.models import Enterprise, FollowUp, Project
 from crm.records.followups import FOLLOWUPS, project_of
 from crm.services import history as history_service
 from crm.services import permissions
-from crm.views_common import all_users, by_id, enterprise_choices, local_today, names_by_id
+from crm.views_common import all_users, by_id, enterprise_choices, names_by_id
 
 
 class FollowUpViews(RecordViews):
@@ -61,7 +62,7 @@ class FollowUpViews(RecordViews):
     @staticmethod
     def _defaults(session) -> dict:
         """A new follow-up of the project or enterprise it was started from."""
-        defaults = {"date": local_today().isoformat()}
+        defaults = {"date": clock.today().isoformat()}
         for name in ("project_id", "enterprise_id"):
             if request.args.get(name, "").isdigit():
                 defaults[name] = request.args[name]

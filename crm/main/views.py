@@ -6,18 +6,17 @@ from flask import Blueprint, current_app, render_template, request, send_from_di
 from flask_login import current_user, login_required
 from sqlmodel import func, select
 
-from crm import rules
+from crm import clock, rules
 from crm.db import get_session
 from crm.models import Enterprise, Project
 from crm.queries import DocketFilters
 from crm.services import dashboard, permissions
 from crm.services import jizhe as jizhe_service
-from crm.services import settings as settings_service
+from crm.services import projects as project_service
 from crm.views_common import (
     all_users,
     filter_options,
     light_of,
-    local_today,
     names_by_id,
     page_of,
 )
@@ -27,7 +26,7 @@ bp = Blueprint("main", __name__)
 
 @bp.app_context_processor
 def _today():
-    return {"today": local_today()}
+    return {"today": clock.today()}
 
 
 @bp.route("/favicon.ico")
@@ -42,7 +41,7 @@ def favicon():
 def index():
     session = get_session()
     city = permissions.home_city(current_user)
-    overdue = dashboard.my_overdue_followups(session, current_user, local_today())
+    overdue = dashboard.my_overdue_followups(session, current_user, clock.today())
     return render_template(
         "main/index.html",
         stages=dashboard.stage_counts(session, city),
@@ -50,7 +49,7 @@ def index():
         overdue_project_names=names_by_id(session, Project, [f.project_id for f in overdue]),
         cases=dashboard.pending_cases(session),
         jizhe=dashboard.jizhe_totals(session),
-        line=settings_service.case_by_case_line_wan(session),
+        line=project_service.case_by_case_line_wan(session),
         city=city,
     )
 
@@ -72,7 +71,7 @@ def docket():
         enterprise_names=names_by_id(session, Enterprise, [p.enterprise_id for p in page.items]),
         users=users, lights={p.id: light_of(p) for p in page.items},
         editable={p.id for p in page.items if permissions.can_edit_project(current_user, p)},
-        line=settings_service.case_by_case_line_wan(session),
+        line=project_service.case_by_case_line_wan(session),
         counts=_case_counts(session))
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from crm import clock
 from crm.db import session_scope
 from crm.map.data import (
     filters_from_args,
@@ -50,7 +50,7 @@ def map_command(output: Path, metric: str, base_url: str, **filter_args) -> None
                                   project_url=public_project_url(current_app.config, base_url))
     html = standalone_html(build_map(data, options), options,
                            description=filters.describe(names),
-                           generated=generated_at(datetime.now(UTC)))
+                           generated=generated_at(clock.now()))
     output.write_text(html, encoding="utf-8")
     click.echo(f"已生成 {output}：{len(data.projects)} 个项目，"
                f"{len(html.encode()) / 1024:.0f} KB（筛选：{filters.describe(names)}）")

@@ -6,7 +6,6 @@ options, and the result into a page.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from crm import rules
+from crm import clock, rules
 from crm.db import get_session
 from crm.map.data import (
     MAX_PROJECTS,
@@ -103,7 +102,7 @@ def export():
     """The same map as one self-contained file (scripts inlined) for e-mail."""
     filters, _data, options, m = _build(download=True)
     names = reference.division_names(get_session())
-    now = datetime.now(UTC)
+    now = clock.now()
     html = standalone_html(m, options, description=filters.describe(names),
                            generated=generated_at(now))
     # send_file writes the Chinese name as RFC 5987 filename*, like the exports.

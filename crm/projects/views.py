@@ -20,7 +20,6 @@ from crm.services import followups as followup_service
 from crm.services import history as history_service
 from crm.services import permissions, reference
 from crm.services import projects as service
-from crm.services import settings as settings_service
 from crm.services.errors import ValidationFailed, VersionConflict
 from crm.views_common import (
     all_users,
@@ -55,7 +54,7 @@ class ProjectViews(RecordViews):
 
     def form_context(self, session, project) -> dict:
         return {"zhejiang": [d.name for d in reference.zhejiang_cities(session)],
-                "line": settings_service.case_by_case_line_wan(session)}
+                "line": service.case_by_case_line_wan(session)}
 
     def deleted(self, project) -> str:
         flash(f"已将项目“{project.name}”及其跟进记录移入回收站。", "warning")

@@ -13,7 +13,6 @@ from crm.queries.filters import (
     FollowUpFilters,
     ListFilters,
     ProjectFilters,
-    local_today,
 )
 from crm.queries.lists import count_cap, count_rows, list_page
 from crm.queries.paging import MAX_PAGE, Page, clamp_page
@@ -21,5 +20,4 @@ from crm.queries.paging import MAX_PAGE, Page, clamp_page
 __all__ = [
     "MAX_PAGE", "DocketFilters", "EnterpriseFilters", "FollowUpFilters", "ListFilters",
     "Page", "ProjectFilters", "clamp_page", "count_cap", "count_rows", "list_page",
-    "local_today",
 ]

@@ -9,14 +9,13 @@ DEFAULT_ORDER_INDEXED), which crm.queries.list_page reads.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
-from datetime import date, datetime
+from datetime import date
 from typing import Any, ClassVar
 
 from sqlalchemy import or_
 from sqlmodel import select
 
-from crm import rules
-from crm.formatting import LOCAL_TZ
+from crm import clock, rules
 from crm.models import Enterprise, FollowUp, Project
 from crm.queries import search
 from crm.queries.conditions import LiveRows, Unselective
@@ -137,11 +136,6 @@ class ListFilters:
     def _live(self, stmt, model):
         return stmt.where(LiveRows(model.deleted_at, deleted=self.deleted))
 
-
-def local_today() -> date:
-    """Today in Beijing time: the office's working day, whatever the server's clock zone
-    (pages, the API and exports agree on which follow-ups are overdue)."""
-    return datetime.now(LOCAL_TZ).date()
 
 
 def _coerce(annotation, raw):
@@ -274,7 +268,7 @@ class FollowUpFilters(ListFilters):
                 Project.city_code == self.city_code)
         if self.overdue:
             stmt = stmt.where(FollowUp.done.is_(False), Unselective(
-                FollowUp.next_due < (today or local_today()), OVERDUE_SHARE_HINT))
+                FollowUp.next_due < (today or clock.today()), OVERDUE_SHARE_HINT))
         if self.date_from:
             stmt = stmt.where(FollowUp.date >= self.date_from)
         if self.date_to:

@@ -38,6 +38,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
+from crm import clock
 from crm.models import Attachment
 from crm.services import audit
 
@@ -59,7 +60,7 @@ def backend(engine: Engine) -> str:
 
 
 def default_filename(engine: Engine, now: datetime | None = None) -> str:
-    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    stamp = (now or clock.now()).strftime("%Y%m%d-%H%M%S")
     return f"zhaoshang-{stamp}-{backend(engine)}.tar"
 
 
@@ -315,7 +316,7 @@ def _sqlite_restore(engine: Engine, source: Path) -> Path:
         if "alembic_version" not in tables:
             raise BackupError("该文件不是招商通的数据库备份（缺少 alembic_version 表）")
         safety = current.with_name(
-            f"{current.stem}.before-restore-{datetime.now():%Y%m%d-%H%M%S}{current.suffix}")
+            f"{current.stem}.before-restore-{clock.now():%Y%m%d-%H%M%S}{current.suffix}")
         if current.exists():
             _sqlite_backup(engine, safety)
         dest = sqlite3.connect(current, timeout=60)

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from sqlmodel import Session, select
 
-from crm import rules
+from crm import clock, rules
 from crm.models import Enterprise, FollowUp, Project, User
 from crm.services import followups, projects, reference
 from crm.services.enterprises import create_enterprise
@@ -33,7 +33,7 @@ def load_demo(session: Session, *, user: User, enterprises: int = 200, projects_
     if session.exec(select(Enterprise.id).where(Enterprise.is_demo.is_(True))).first():
         return {"enterprises": 0, "projects": 0, "followups": 0}
     rnd = random.Random(SEED)
-    today = today or date.today()
+    today = today or clock.today()
     cities = [d.code for d in reference.jilin_prefectures(session)]
     segs = [s.name for s in reference.segments(session)]
     ents = [_enterprise(session, rnd, i, segs, user) for i in range(enterprises)]

@@ -16,7 +16,7 @@ from typing import BinaryIO
 
 from sqlmodel import Session, select
 
-from crm import rules
+from crm import clock, rules
 from crm.models import Enterprise, Park, Project, User
 from crm.queries import ListFilters
 from crm.services import audit, reference
@@ -127,7 +127,7 @@ def describe(session: Session, kind: str, filters: ListFilters) -> str:
 
 
 def filename_for(kind: str, fmt: str, when: datetime | None = None) -> str:
-    stamp = (when or datetime.now()).strftime("%Y%m%d_%H%M")
+    stamp = (when or clock.now()).strftime("%Y%m%d_%H%M")
     return f"{get_kind(kind).title}_{stamp}.{fmt}"
 
 
@@ -146,7 +146,7 @@ def export_list(
         raise ValueError(f"不支持的导出格式：{fmt}")
     spec = get_kind(kind)
     filters = filters_for(kind, args)
-    when = when or datetime.now()
+    when = when or clock.now()
     text = describe(session, kind, filters)
     rows = iter_rows(session, kind, filters)
     if fmt == "xlsx":

@@ -13,11 +13,11 @@ from decimal import Decimal, InvalidOperation
 
 from sqlmodel import Session, func, select
 
-from crm import rules
+from crm import clock, rules
 from crm.models import CityRewardRule, Division, FundArrival, Project, User
 from crm.models.base import utcnow
 from crm.models.funding import CITY_REWARD_RULE_LABELS, FUND_ARRIVAL_LABELS
-from crm.services import audit, permissions, records
+from crm.services import audit, permissions, records, reference
 from crm.services.errors import ValidationFailed
 from crm.services.validation import check_text
 
@@ -126,7 +126,7 @@ def sync_actual_investment(session: Session, project: Project, *, user: User | N
 
 def _opening_date(project: Project) -> date:
     stamp = project.updated_at or project.created_at
-    return stamp.date() if stamp else date.today()
+    return clock.date_of(stamp) if stamp else clock.today()
 
 
 def _snap(arrival: FundArrival) -> dict:
@@ -147,7 +147,7 @@ def _parse(data: dict) -> dict:
             when = date.fromisoformat(str(raw_date).strip())
         except ValueError:
             errors["date"] = f"{L['date']}：应为日期，如 2024-05-31"
-    if when is not None and when > date.today():
+    if when is not None and when > clock.today():
         errors["date"] = f"{L['date']}：不能晚于今天"
     amount = None
     if raw_amount in (None, ""):
@@ -209,6 +209,7 @@ def set_reward_rule(*, session: Session, city_code: str, rate_percent, cap_wan=N
     if changes:
         audit.record(session, user=user, action="settings", obj=rule, changes=changes,
                      summary=f"{division.name}招商奖励规则")
+        reference.changed(session)
     session.commit()
     return rule
 
@@ -223,6 +224,7 @@ def delete_reward_rule(*, session: Session, city_code: str, user: User) -> None:
                           "cap_wan": [audit.jsonable(rule.cap_wan), None]},
                  summary="删除招商奖励规则")
     session.delete(rule)
+    reference.changed(session)
     session.commit()
 
 

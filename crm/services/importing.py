@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 
 from crm import rules
 from crm.models import Park, Project, User
-from crm.services import audit
+from crm.services import audit, reference
 from crm.services.dedupe import EnterpriseIndex
 from crm.services.enterprises import create_enterprise, prepare_enterprise, save_enterprises
 from crm.services.errors import ServiceError, ValidationFailed
@@ -479,6 +479,7 @@ def run_import(
     if not sheet.rows:
         report.error = "文件中没有数据"
         return report
+    reference.refresh(session)  # the city names below follow the seeds last loaded
     handler = ROW_HANDLERS[kind](session, user)
     specs = FIELDS[kind]
     header_at, match = locate_header(sheet, specs)

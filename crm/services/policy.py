@@ -22,10 +22,9 @@ from decimal import Decimal
 
 from sqlmodel import Session, select
 
-from crm import rules
+from crm import clock, rules
 from crm.models import AuditLog, CityRewardRule, Enterprise, PolicyMeasure, Project
-from crm.services import reference
-from crm.services import settings as settings_service
+from crm.services import projects, reference
 
 MATCH = "match"            # 可能适用
 CASE_BY_CASE = "case_by_case"  # 一事一议
@@ -189,7 +188,7 @@ def _project_findings(session: Session, project: Project, today: date) -> tuple[
     if project.jizhe:
         hit(16, "吉浙线索：发挥吉浙对口合作优势", "jizhe", True)
 
-    line = settings_service.case_by_case_line_wan(session)
+    line = projects.case_by_case_line_wan(session)
     if rules.is_case_by_case(project.planned_investment_wan, line):
         status17 = CASE_BY_CASE
         hit(17, f"计划投资额 {_wan_text(project.planned_investment_wan)} 达到"
@@ -248,7 +247,7 @@ def match_enterprise(session: Session, enterprise: Enterprise) -> PolicyReport:
 
 def match_project(session: Session, project: Project, today: date | None = None) -> PolicyReport:
     """The project's own matches, plus its investing enterprise's (marked 投资企业)."""
-    today = today or date.today()
+    today = today or clock.today()
     found, status17 = _project_findings(session, project, today)
     ent = session.get(Enterprise, project.enterprise_id) if project.enterprise_id else None
     if ent is not None and ent.deleted_at is None:

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
 from crm import rules
 from crm.models import Division, Enterprise, FollowUp, Park, Project, ProjectCreate, User
 from crm.models.project import PROJECT_LABELS, ProjectUpdate, StageChange
-from crm.services import audit, geo, permissions, records, reference
-from crm.services import settings as settings_service
+from crm.services import audit, geo, permissions, records, reference, settings
 from crm.services.errors import Forbidden, ValidationFailed
-from crm.services.settings import apply_case_by_case  # lives with the line it applies
 from crm.services.validation import (
     check_choice,
     check_listed,
@@ -176,6 +175,51 @@ def _apply_case(session: Session, project: Project, status: str | None, notes: s
                      summary="一事一议")
 
 
+# --- the 一事一议 line (measure 17), set by an admin ---------------------------------
+
+def case_by_case_line_wan(session: Session) -> Decimal:
+    return rules.case_by_case_line(settings.get(session, rules.CASE_BY_CASE_LINE_SETTING))
+
+
+def set_case_by_case_line(*, session: Session, line_wan, user: User) -> int:
+    """Change the line and re-flag every project it moves; returns how many changed."""
+    line, problem = rules.parse_case_by_case_line(line_wan)
+    if problem:
+        raise ValidationFailed({"line_wan": f"一事一议标准：{problem}"})
+    old = case_by_case_line_wan(session)
+    settings.put(session, rules.CASE_BY_CASE_LINE_SETTING, str(line), user=user)
+    audit.record(
+        session, user=user, action="settings", object_type="setting",
+        changes={rules.CASE_BY_CASE_LINE_SETTING: [float(old), float(line)]},
+        summary="修改一事一议标准",
+    )
+    changed = _reflag_case_by_case(session, line, user)
+    session.commit()
+    return changed
+
+
+def _reflag_case_by_case(session: Session, line: Decimal, user: User) -> int:
+    """Each project the new line moves changes like any edit: version, updated_at
+    and a history entry. Only those are loaded (the line moves few of thousands)."""
+    above = Project.planned_investment_wan >= line
+    moved = select(Project).where(Project.deleted_at.is_(None), or_(
+        and_(above, Project.case_by_case.is_not(True)),
+        and_(or_(~above, Project.planned_investment_wan.is_(None)),
+             Project.case_by_case.is_(True))))
+    changed = 0
+    for project in session.exec(moved.order_by(Project.id)):
+        flagged, status = rules.case_flags(project.planned_investment_wan, line,
+                                           project.case_status)
+        changes = records.apply_changes(project, {"case_by_case": flagged,
+                                                  "case_status": status})
+        if changes:
+            changed += 1
+            session.add(project)
+            audit.record(session, user=user, action="update", obj=project, changes=changes,
+                         summary="一事一议标准调整后重新判定")
+    return changed
+
+
 @records.refuse_races("project")
 def delete_project(*, session: Session, project: Project, user: User) -> None:
     """Soft delete, with its follow-ups (restored together)."""
@@ -241,8 +285,14 @@ def _derive_city(values: dict, project: Project | None = None) -> None:
             values["city_code"] = code
 
 
+def apply_case_by_case(project, line: Decimal) -> None:
+    """一事一议 by the line in force (bench/generate.py derives its rows with this too)."""
+    project.case_by_case, project.case_status = rules.case_flags(
+        project.planned_investment_wan, line, project.case_status)
+
+
 def _derive(session: Session, project: Project) -> None:
-    apply_case_by_case(project, settings_service.case_by_case_line_wan(session))
+    apply_case_by_case(project, case_by_case_line_wan(session))
     apply_jizhe(project)
     project.source_city = _full_city_name(session, project.source_city)
 

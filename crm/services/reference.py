@@ -10,7 +10,8 @@ from sqlmodel import Session, select
 from crm import rules
 from crm.config import PROJECT_ROOT
 from crm.models import ChainSegment, Division, Enterprise, JizhePairing, Park, PolicyMeasure
-from crm.tabular import places
+from crm.services import settings
+from crm.tabular import places, zones
 
 SEEDS = PROJECT_ROOT / "seeds"
 
@@ -33,8 +34,8 @@ def seed_reference(session: Session) -> dict[str, int]:
         "measures": _seed_measures(session),
         "industry_base": _seed_industry_base(session),
     }
+    changed(session)
     session.commit()
-    forget_cached(session)
     return counts
 
 
@@ -198,14 +199,42 @@ def segment_names(session: Session) -> list[str]:
     return [s.name for s in segments(session)]
 
 
-# Divisions and segments change only when the seeds are loaded (zhaoshang seed, at
-# install or upgrade), yet every list page and form shows them: each process keeps a
-# copy per database, detached from any session (restart after seeding a running server).
+# Divisions and segments change rarely (zhaoshang seed), yet every list page and form
+# shows them: each process keeps a copy per database, detached from any session. A
+# stamp in the settings table, bumped in the same transaction as every write of
+# reference data, tells every process (on every machine) when its copy is stale.
+VERSION_KEY = "reference_version"
+_SEEN = "reference_version"  # session.info: the stamp this session has read
 _CACHE: WeakKeyDictionary = WeakKeyDictionary()
 
 
+def changed(session: Session) -> None:
+    """Call from every write of reference data (divisions, parks, segments, pairings,
+    measures, reward rules), inside its transaction: every process's copy goes."""
+    settings.bump(session, VERSION_KEY)
+    session.info.pop(_SEEN, None)
+
+
+def refresh(session: Session) -> dict:
+    """This process's copy for the session's database, dropped when the stamp has
+    moved. The stamp is read once per session (a request has one): a primary-key
+    look-up, and only by requests that show reference data."""
+    version = session.info.get(_SEEN)
+    if version is None:
+        version = session.info[_SEEN] = settings.counter(session, VERSION_KEY)
+    bind = session.get_bind()
+    store = _CACHE.get(bind)
+    if store is None or store["version"] != version:
+        store = _CACHE[bind] = {"version": version}
+        # the import's place and zone indexes, from seeds/ (read again after a seed)
+        places.default_index.cache_clear()
+        places.resolve.cache_clear()
+        zones.spellings_cache_clear()
+    return store
+
+
 def _cached(session: Session, name: str, load):
-    store = _CACHE.setdefault(session.get_bind(), {})
+    store = refresh(session)
     if name not in store:
         store[name] = load()
     return store[name]
@@ -217,7 +246,9 @@ def _divisions(session: Session) -> list[Division]:
 
 
 def forget_cached(session: Session) -> None:
+    """Drop this process's copy (other processes notice the stamp, see ``changed``)."""
     _CACHE.pop(session.get_bind(), None)
+    session.info.pop(_SEEN, None)
 
 
 def parks(session: Session) -> list[Park]:

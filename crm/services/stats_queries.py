@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
-from crm import rules
+from crm import clock, rules
 from crm.models import FundArrival, Project, StageChange
 
 REACH_STAGES = ("signed", "started", "producing")
@@ -60,11 +60,18 @@ def month_of(session: Session, column) -> ColumnElement:
 
 
 def beijing_month_of(session: Session, column) -> ColumnElement:
-    """'YYYY-MM' in Beijing time of a stored UTC datetime."""
+    """'YYYY-MM' in the office's time zone (clock.zone()) of a stored UTC datetime."""
     if session.get_bind().dialect.name == "postgresql":
-        local = column.op("AT TIME ZONE")(literal_column("'Asia/Shanghai'"))
+        local = column.op("AT TIME ZONE")(literal_column(_quoted(clock.zone().key)))
         return func.to_char(local, literal_column("'YYYY-MM'"))
-    return func.strftime(literal_column("'%Y-%m'"), column, literal_column("'+8 hours'"))
+    minutes = int(clock.utc_offset().total_seconds() // 60)
+    return func.strftime(literal_column("'%Y-%m'"), column,
+                         literal_column(f"'{minutes:+d} minutes'"))
+
+
+def _quoted(name: str) -> str:
+    """A zone name as an SQL literal (inline: GROUP BY repeats the expression)."""
+    return "'" + name.replace("'", "''") + "'"
 
 
 def case_status_or_pending() -> ColumnElement:

@@ -7,31 +7,14 @@ GET /api/v1/enterprises/<id>/policies   可能适用的政策 of an enterprise
 
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, jsonify, request
 
+from crm.bearer import api_user, authenticate
 from crm.db import get_session
 from crm.extensions import csrf
 from crm.queries import ProjectFilters
 from crm.services import enterprises, permissions, policy, projects
 from crm.services import stats as stats_service
-
-try:  # the API's bearer-token check (crm/api/auth.py)
-    from crm.api.auth import api_user, authenticate
-except ImportError:  # pragma: no cover - only while crm/api/auth.py is not yet on main
-    from crm.services import users as _users
-
-    def authenticate():
-        scheme, _, token = request.headers.get("Authorization", "").strip().partition(" ")
-        user = (_users.user_for_token(get_session(), token.strip())
-                if scheme.lower() == "bearer" and token.strip() else None)
-        if user is None:
-            return jsonify({"error": "访问令牌无效或缺失。"}), 401
-        g.api_user = user
-        return None
-
-    def api_user():
-        return g.api_user
-
 
 bp = Blueprint("stats_api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # bearer tokens only, as the main API blueprint

@@ -10,7 +10,7 @@ Template globals registered here for the project and enterprise detail pages:
 from __future__ import annotations
 
 import io
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 
 from flask import (
     Blueprint,
@@ -26,6 +26,7 @@ from flask import (
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
+from crm import clock
 from crm.db import get_session
 from crm.models import Enterprise, Project
 from crm.queries import ProjectFilters
@@ -97,7 +98,7 @@ def export(name: str):
     buffer = io.BytesIO()
     write_xlsx(buffer, columns, rows, title=full_title, sheet_name=title[:31])
     buffer.seek(0)
-    stamp = date.today().strftime("%Y%m%d")
+    stamp = clock.today().strftime("%Y%m%d")
     return send_file(buffer, mimetype=XLSX, as_attachment=True,
                      download_name=f"统计-{title}-{stamp}.xlsx")
 
@@ -120,7 +121,7 @@ def drill():
 def policy_overview():
     session = get_session()
     city = permissions.home_city(current_user)
-    since = datetime.now(UTC) - timedelta(days=CROSSINGS_DAYS)
+    since = clock.now() - timedelta(days=CROSSINGS_DAYS)
     crossings = policy.revenue_crossings(session, since=since, city_code=city)
     measures = policy._measures(session)
     return render_template("stats/policy.html", measures=measures.values(),

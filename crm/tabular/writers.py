@@ -12,7 +12,7 @@ import io
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from decimal import Decimal
 from itertools import chain, islice
 from pathlib import Path
@@ -25,6 +25,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.filters import AutoFilter
 
+from crm import clock
+
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 WAN_FORMAT = "#,##0.00"
 DATE_FORMAT = "yyyy-mm-dd"
@@ -33,15 +35,11 @@ MAX_CELL_CHARS = 32767
 WIDTH_SAMPLE_ROWS = 200
 
 
-# Stored times are UTC; offices read China Standard Time (UTC+8, no DST).
-LOCAL_TZ = timezone(timedelta(hours=8))
-
-
 def local_naive(value: datetime) -> datetime:
     """Excel has no time zones: aware datetimes are shown as local wall time."""
     if value.tzinfo is None:
         return value
-    return value.astimezone(LOCAL_TZ).replace(tzinfo=None)
+    return clock.local(value).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)
@@ -237,7 +235,7 @@ def title_line(
     else:
         described = "；".join(f"{k}={v}" for k, v in (filters or {}).items() if v not in (None, ""))
     parts.append(f"筛选条件：{described or '全部'}")
-    parts.append(f"导出时间：{(when or datetime.now()).strftime('%Y-%m-%d %H:%M')}")
+    parts.append(f"导出时间：{local_naive(when or clock.now()).strftime('%Y-%m-%d %H:%M')}")
     return "　".join(parts)
 
 

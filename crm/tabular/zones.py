@@ -37,3 +37,8 @@ def official_name(text) -> str | None:
     """净月高新区 / 220172 / 长春净月高新技术产业开发区 → 长春净月高新技术产业开发区."""
     key = normalize_name(str(text or "").strip())
     return _spellings().get(key) if key else None
+
+
+def spellings_cache_clear() -> None:
+    """Read the zone lists again (after `zhaoshang seed`: crm.services.reference)."""
+    _spellings.cache_clear()

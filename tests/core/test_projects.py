@@ -1,12 +1,14 @@
 """Project services against a real database: rules applied on every write."""
 
+import time
+from datetime import UTC
 from decimal import Decimal
 
 import pytest
 from sqlmodel import select
 
 from crm.models import AuditLog, FollowUp, StageChange
-from crm.services import followups, projects, settings
+from crm.services import followups, history, projects, settings
 from crm.services.errors import Forbidden, ValidationFailed, VersionConflict
 
 
@@ -47,15 +49,49 @@ def test_case_by_case_cannot_be_set_by_hand(db, staff):
 def test_changing_the_line_reflags(db, staff):
     small = new_project(db, staff, planned_investment_wan="60000")
     big = new_project(db, staff, planned_investment_wan="100000")
-    changed = settings.set_case_by_case_line(db, line_wan="50000", user=staff)
+    changed = projects.set_case_by_case_line(session=db, line_wan="50000", user=staff)
     assert changed == 1
     db.refresh(small)
     assert small.case_by_case and big.case_by_case
-    settings.set_case_by_case_line(db, line_wan="200000", user=staff)
+    projects.set_case_by_case_line(session=db, line_wan="200,000", user=staff)
     db.refresh(small), db.refresh(big)
     assert not small.case_by_case and not big.case_by_case
     # new projects follow the line in force
     assert not new_project(db, staff, planned_investment_wan="150000").case_by_case
+    # the settings store holds the value, and nothing more
+    assert settings.get(db, "case_by_case_line_wan") == "200000"
+
+
+def test_a_reflag_is_a_change_like_any_other(db, staff):
+    small = new_project(db, staff, planned_investment_wan="60000")
+    none = new_project(db, staff)  # no amount: never 一事一议
+    before = {p.id: (p.version, p.updated_at) for p in (small, none)}
+    time.sleep(0.01)
+    projects.set_case_by_case_line(session=db, line_wan="50000", user=staff)
+    db.refresh(small), db.refresh(none)
+    assert (small.case_by_case, small.case_status) == (True, "pending")
+    assert small.version == before[small.id][0] + 1
+    assert _aware(small.updated_at) > _aware(before[small.id][1])
+    assert (none.version, none.updated_at) == before[none.id]  # not moved: not touched
+    last = db.exec(select(AuditLog).where(AuditLog.object_type == "project",
+                                          AuditLog.object_id == small.id)
+                   .order_by(AuditLog.id.desc())).first()
+    assert last.action == "update" and last.summary == "一事一议标准调整后重新判定"
+    assert last.changes == {"case_by_case": [False, True], "case_status": [None, "pending"]}
+    # and the project's history page shows it, in words
+    entry = history.history(db, "project", small.id)[0]
+    assert entry.summary == "一事一议标准调整后重新判定"
+    assert entry.rows == [("一事一议", "否", "是"), ("一事一议状态", "—", "待提请")]
+
+
+@pytest.mark.parametrize("value, message", [
+    ("abc", "应为数字"), ("NaN", "应为数字"), ("Infinity", "应为数字"), ("0", "应大于0"),
+    ("-5", "应大于0")])
+def test_the_line_must_be_a_positive_amount(db, staff, value, message):
+    with pytest.raises(ValidationFailed) as caught:
+        projects.set_case_by_case_line(session=db, line_wan=value, user=staff)
+    assert caught.value.fields["line_wan"].startswith("一事一议标准：" + message)
+    assert projects.case_by_case_line_wan(db) == Decimal("100000")
 
 
 def test_jizhe_from_zhejiang_or_mode(db, staff):
@@ -185,3 +221,7 @@ def test_blank_amounts_sort_last_both_ways(db, staff, sort):
     names = [p.name for p in db.exec(ProjectFilters.from_args({"sort": sort}).select())]
     assert names[-1] == "空"
     assert names[:2] == (["小", "大"] if sort == "planned" else ["大", "小"])
+
+
+def _aware(value):
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

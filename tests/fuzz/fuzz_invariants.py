@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from crm import rules
 from crm.models import Contact, Enterprise, FollowUp, Project
 from crm.models.project import StageChange
-from crm.services import settings as settings_service
+from crm.services import projects as project_service
 
 # Numeric(16, 2): the largest amount a column holds.
 MAX_WAN = Decimal("99999999999999.99")
@@ -127,7 +127,7 @@ def followup_problems(session: Session, f: FollowUp) -> list[str]:
 def stored_garbage(session: Session) -> list[str]:
     """Every problem in every stored record (deleted ones too)."""
     session.expire_all()
-    line = settings_service.case_by_case_line_wan(session)
+    line = project_service.case_by_case_line_wan(session)
     problems: list[str] = []
     for p in session.exec(select(Project)):
         problems += project_problems(session, p, line)

@@ -12,12 +12,12 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from crm.services.filters import EnterpriseFilters
 from io_helpers import xlsx_bytes
 from sqlmodel import func, select
 
 from crm import rules
 from crm.models import Enterprise, Park, Project
+from crm.queries import EnterpriseFilters
 from crm.services.enterprises import create_enterprise
 from crm.services.importing import run_import
 

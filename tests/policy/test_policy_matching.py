@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from crm.services import enterprises, funding, policy, projects, settings
+from crm.services import enterprises, funding, policy, projects
 
 TODAY = date(2024, 6, 1)
 
@@ -86,7 +86,7 @@ def test_measure17_follows_the_admin_line(db, staff, make_user):
     admin = db.merge(make_user("admin"))
     p = proj(db, staff, planned_investment_wan="60000")
     assert by_number(policy.match_project(db, p, TODAY))[17].status == "match"
-    settings.set_case_by_case_line(db, line_wan="50000", user=admin)
+    projects.set_case_by_case_line(session=db, line_wan="50000", user=admin)
     assert by_number(policy.match_project(db, p, TODAY))[17].status == "case_by_case"
 
 

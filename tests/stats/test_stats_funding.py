@@ -1,11 +1,12 @@
 """到位资金 entries sum to the project's actual investment, audited, on every change."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from sqlmodel import select
 
+from crm import clock
 from crm.models import AuditLog
 from crm.services import funding, projects
 from crm.services.errors import Forbidden, ValidationFailed
@@ -66,7 +67,7 @@ def test_existing_actual_investment_becomes_an_opening_entry(db, staff):
 def test_bad_arrivals_are_refused_in_chinese(db, staff, data, field):
     p = proj(db, staff)
     if data["date"] == "tomorrow":
-        data = {**data, "date": (date.today() + timedelta(days=1)).isoformat()}
+        data = {**data, "date": (clock.today() + timedelta(days=1)).isoformat()}
     with pytest.raises(ValidationFailed) as exc:
         funding.add_arrival(session=db, project=p, user=staff, data=data)
     assert field in exc.value.fields

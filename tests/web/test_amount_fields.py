@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlmodel import select
 
 from crm.models import Enterprise, Project
-from crm.services import settings as settings_service
+from crm.services import projects as project_service
 from tests.web.test_forms import PROJECT_FORM, enterprise_form, field_error
 
 
@@ -54,6 +54,6 @@ def test_enterprise_revenue_in_yi(staff_client, db):
 def test_case_by_case_line_in_yi(client_as, db):
     admin = client_as("admin")
     assert admin.post("/admin/settings", data={"line_wan": "8亿"}).status_code == 302
-    assert settings_service.case_by_case_line_wan(db) == Decimal("80000")
+    assert project_service.case_by_case_line_wan(db) == Decimal("80000")
     html = admin.get("/admin/settings").get_data(as_text=True)
     assert 'value="80000"' in html

@@ -1,4 +1,4 @@
-"""Bearer tokens for the JSON API.
+"""Bearer tokens for the JSON API (crm/api) and the statistics API (crm/stats/api.py).
 
 The API authenticates with ``Authorization: Bearer <token>`` only (tokens from
 ``zhaoshang token create USERNAME``; they expire after ZHAOSHANG_TOKEN_DAYS, are
