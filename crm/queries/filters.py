@@ -288,7 +288,7 @@ class DocketFilters(ProjectFilters):
 
     case_status: str | None = None
 
-    LABELS = {**ProjectFilters.LABELS, "case_status": "办理状态"}
+    LABELS = {**ProjectFilters.LABELS, "case_status": "一事一议状态"}
     VOCABS = {**ProjectFilters.VOCABS, "case_status": rules.CASE_STATUSES}
     DEFAULT_ORDER_INDEXED = False  # no index walks planned investment in order
 
