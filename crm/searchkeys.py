@@ -44,3 +44,26 @@ def short_key(q: str) -> str:
 def register_sqlite_functions(dbapi_connection) -> None:
     """Called by crm.db on every new SQLite connection (the triggers need it)."""
     dbapi_connection.create_function(SHORT_KEYS_FUNCTION, -1, short_keys, deterministic=True)
+
+
+# --- the pickers' lookup keys (migration 0020) ----------------------------------------
+LOOKUP_KEYS_MAX = 600  # characters kept in <table>.lookup_keys
+_DROPPED = str.maketrans("", "", " \t()（）[]【】〔〕<>《》「」'\"“”‘’·.,，、-—_/")
+
+
+def lookup_keys(name: str | None) -> str:
+    """What a picker also finds a row by, besides its name's own text: the name's
+    pinyin initials (长春高新技术 → ccgxjs) and the name without brackets, spaces and
+    punctuation in lower case (吉林亚泰（集团） → 吉林亚泰集团, so 亚泰集团 finds it).
+    Stored in ``lookup_keys`` and searched as a substring; a name's ordinary text is
+    searched through the list's keyword index (crm.queries.search)."""
+    if not name:
+        return ""
+    import unicodedata
+
+    from pypinyin import Style, lazy_pinyin  # only where keys are computed (slow import)
+
+    key = unicodedata.normalize("NFKC", str(name)).lower().translate(_DROPPED)
+    # a Han character gives its first letter; other text comes back as written
+    initials = "".join(lazy_pinyin(key, style=Style.FIRST_LETTER))
+    return f"{initials.lower()} {key}"[:LOOKUP_KEYS_MAX]

@@ -3,9 +3,11 @@
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import Numeric
+from sqlalchemy import Numeric, event
 from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
+
+from crm.searchkeys import lookup_keys
 
 
 def utcnow() -> datetime:
@@ -57,3 +59,16 @@ DEFAULT_TEXT_MAX = NAME_MAX
 # Multi-line fields (textareas) may hold carriage returns; every field may hold tab and newline.
 MULTILINE_FIELDS = frozenset({"notes", "case_notes", "stage_reason", "reason", "summary",
                               "next_step", "note"})
+
+
+def keep_lookup_keys(model) -> None:
+    """``model.lookup_keys`` follows its name on every ORM insert and update (the
+    pickers' pinyin initials, crm.searchkeys.lookup_keys). Bulk inserts that bypass
+    the ORM compute it themselves (bench/generate.py)."""
+    def fill(_mapper, _connection, target) -> None:
+        keys = lookup_keys(target.name)
+        if target.lookup_keys != keys:
+            target.lookup_keys = keys
+
+    event.listen(model, "before_insert", fill)
+    event.listen(model, "before_update", fill)

@@ -5,7 +5,7 @@ from decimal import Decimal
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
-from crm.models.base import RecordMixin, wan_field
+from crm.models.base import RecordMixin, keep_lookup_keys, wan_field
 
 ENTERPRISE_LABELS = {
     "name": "企业名称",
@@ -70,6 +70,11 @@ class Enterprise(EnterpriseBase, RecordMixin, table=True):
     jizhe: bool = Field(default=False, index=True)
     # Part of Jilin's existing industry base (seeds/industry_base.csv), shown as its own map layer.
     is_industry_base: bool = Field(default=False, index=True)
+    # pinyin initials and the bare name, for the pickers (migration 0020)
+    lookup_keys: str = Field(default="", max_length=600)
+
+
+keep_lookup_keys(Enterprise)
 
 
 class ContactBase(SQLModel):

@@ -6,7 +6,7 @@ from decimal import Decimal
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
-from crm.models.base import RecordMixin, utcnow, wan_field
+from crm.models.base import RecordMixin, keep_lookup_keys, utcnow, wan_field
 
 PROJECT_LABELS = {
     "name": "项目名称",
@@ -94,6 +94,11 @@ class Project(ProjectBase, RecordMixin, table=True):
     # Denormalised from follow-ups so lists show the progress light without a query per row.
     last_followup_on: date | None = None
     next_due_on: date | None = None
+    # pinyin initials and the bare name, for the pickers (migration 0020)
+    lookup_keys: str = Field(default="", max_length=600)
+
+
+keep_lookup_keys(Project)
 
 
 class StageChange(SQLModel, table=True):

@@ -1,0 +1,57 @@
+"""enterprise.lookup_keys and project.lookup_keys: pinyin initials for the pickers
+
+Revision ID: 0020
+Revises: 0019
+Create Date: 2026-12-06 04:00:00
+
+The pickers of the project and follow-up forms find a record by its name (the lists'
+keyword index), credit code, and by what this column holds (crm.searchkeys.lookup_keys):
+the name's pinyin initials and the name without brackets or punctuation. Filled here
+for the rows already stored; the ORM keeps it after (crm.models.base.keep_lookup_keys).
+SQLite reads it with LIKE (a scan of short strings: bench/README.md); PostgreSQL gets a
+pg_trgm GIN index. ADD COLUMN does not rebuild the table, so the FTS triggers stay.
+"""
+import sqlalchemy as sa
+from alembic import op
+
+from crm.searchkeys import lookup_keys
+
+revision = '0020'
+down_revision = '0019'
+branch_labels = None
+depends_on = None
+
+TABLES = ("enterprise", "project")
+BATCH = 2000
+
+
+def upgrade() -> None:
+    bind = op.get_bind()
+    for name in TABLES:
+        op.add_column(name, sa.Column("lookup_keys", sa.String(length=600), nullable=False,
+                                      server_default=""))
+        _fill(bind, name)
+        if bind.dialect.name == "postgresql":
+            op.execute(f"CREATE INDEX ix_{name}_lookup_keys_trgm ON {name} "
+                       "USING gin (lookup_keys gin_trgm_ops)")
+
+
+def downgrade() -> None:
+    for name in TABLES:
+        if op.get_bind().dialect.name == "postgresql":
+            op.execute(f"DROP INDEX IF EXISTS ix_{name}_lookup_keys_trgm")
+        op.drop_column(name, "lookup_keys")  # ALTER TABLE … DROP COLUMN: no rebuild
+
+
+def _fill(bind, name: str) -> None:
+    t = sa.table(name, sa.column("id", sa.Integer), sa.column("name", sa.String),
+                 sa.column("lookup_keys", sa.String))
+    last = 0
+    while True:
+        rows = bind.execute(sa.select(t.c.id, t.c.name).where(t.c.id > last)
+                            .order_by(t.c.id).limit(BATCH)).all()
+        if not rows:
+            return
+        bind.execute(t.update().where(t.c.id == sa.bindparam("row_id")),
+                     [{"row_id": i, "lookup_keys": lookup_keys(n)} for i, n in rows])
+        last = rows[-1][0]
