@@ -4,13 +4,15 @@ contacts and choices."""
 
 from __future__ import annotations
 
-from flask import request
-from flask_login import current_user
+from flask import jsonify, request
+from flask_login import current_user, login_required
 from sqlmodel import select
 
+from crm.db import get_session
 from crm.enterprises.forms import EnterpriseForm
 from crm.generic import RecordViews, blueprint
 from crm.models import Project
+from crm.queries import lookup as lookup_queries
 from crm.records.enterprises import ENTERPRISES
 from crm.services import enterprises as service
 from crm.services import followups as followup_service
@@ -77,3 +79,11 @@ class EnterpriseViews(RecordViews):
 
 
 bp = blueprint(ENTERPRISES, EnterpriseViews(ENTERPRISES))
+
+
+@bp.route("/lookup")
+@login_required
+def lookup():
+    """The picker's matches for ?q= as JSON (every signed-in user reads the list)."""
+    found = lookup_queries.enterprises(get_session(), request.args.get("q", ""))
+    return jsonify({"items": [m.as_json() for m in found]})

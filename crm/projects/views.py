@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from crm import rules
@@ -15,6 +15,7 @@ from crm.generic import RecordViews, blueprint
 from crm.models import Enterprise, Park, Project
 from crm.projects.forms import CaseForm, ProjectForm, StageForm
 from crm.queries import ProjectFilters, list_page
+from crm.queries import lookup as lookup_queries
 from crm.records.projects import PROJECTS
 from crm.services import followups as followup_service
 from crm.services import history as history_service
@@ -232,3 +233,13 @@ def case(project_id: int):
             flash(f"已更新“{project.name}”的一事一议状态："
                   f"{rules.label(rules.CASE_STATUSES, project.case_status)}。", "success")
     return redirect(back(fallback))
+
+
+@bp.route("/lookup")
+@login_required
+def lookup():
+    """The picker's matches for ?q= as JSON; a city official's are the projects of
+    their city, the ones they can add follow-ups to."""
+    found = lookup_queries.projects(get_session(), request.args.get("q", ""),
+                                    city_code=permissions.home_city(current_user))
+    return jsonify({"items": [m.as_json() for m in found]})

@@ -1,0 +1,200 @@
+"""Search as you type: the few enterprises or projects a picker offers for what has
+been typed so far, best first, and the record a typed text names exactly (the forms
+without JavaScript).
+
+A row is found by its name (the lists' keyword index, crm.queries.search), its name's
+beginning (the name index), a credit code's beginning (its unique index) and its
+``lookup_keys`` (pinyin initials and the bare name, migration 0020). Each way reads at
+most CANDIDATES rows with no order, so a keyword in every name (公司) costs no more
+than a rare one; the few found are ranked here. bench/README.md has the timings.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import String, and_, bindparam
+from sqlmodel import Session, select
+
+from crm.models import Division, Enterprise, Project
+from crm.queries.search import like_pattern, matches
+from crm.searchkeys import lookup_keys
+
+LIMIT = 10  # matches a picker shows
+CANDIDATES = 40  # rows read by each way of matching
+MAX_QUERY = 60  # characters of the typed text that are looked at
+_CODE = re.compile(r"[0-9A-Za-z]{2,18}")
+_TOP = "\U0010ffff"  # sorts after every character: name >= q AND name < q + _TOP
+
+
+@dataclass(frozen=True)
+class Match:
+    id: int
+    name: str
+    city: str
+    credit_code: str
+    enterprise: str = ""  # a project's enterprise
+
+    def as_json(self) -> dict:
+        return {"id": self.id, "name": self.name, "city": self.city,
+                "credit_code": self.credit_code, "enterprise": self.enterprise}
+
+
+def enterprises(session: Session, q: str, *, limit: int = LIMIT) -> list[Match]:
+    q = _clean(q)
+    if not q:
+        return []
+    found = _ranked(q, _candidates(session, Enterprise, q, _enterprise_ways(q)), limit)
+    rows = {e.id: e for e in session.exec(select(Enterprise).where(Enterprise.id.in_(found)))}
+    return [Match(id=i, name=rows[i].name, city=rows[i].city or "",
+                  credit_code=rows[i].credit_code or "") for i in found]
+
+
+def projects(session: Session, q: str, *, city_code: str | None = None,
+             limit: int = LIMIT) -> list[Match]:
+    """``city_code``: only that city's projects (a city official's own)."""
+    q = _clean(q)
+    if not q:
+        return []
+    ways = _project_ways(q)
+    if city_code is not None:
+        ways = [w.where(Project.city_code == city_code) for w in ways]
+    found = _ranked(q, _candidates(session, Project, q, ways), limit)
+    return _project_matches(session, found)
+
+
+def resolve_enterprise(session: Session, text: str) -> int | None:
+    """The live enterprise ``text`` names: its id, credit code or exact name (when
+    only one has it)."""
+    return _resolve(session, Enterprise, text, Enterprise.credit_code)
+
+
+def resolve_project(session: Session, text: str, *, city_code: str | None = None) -> int | None:
+    return _resolve(session, Project, text, None, city_code=city_code)
+
+
+def label_of(session: Session, model, record_id) -> str:
+    """The text a picker shows for a chosen id (its name), or ""."""
+    if not str(record_id or "").isdigit():
+        return ""
+    row = session.get(model, int(record_id))
+    return row.name if row is not None else ""
+
+
+# --- finding -----------------------------------------------------------------------
+
+def _clean(q: str | None) -> str:
+    return " ".join((q or "").split())[:MAX_QUERY]
+
+
+def _live(model):
+    return select(model.id, model.name, model.lookup_keys).where(model.deleted_at.is_(None))
+
+
+def _name_starts(model, q: str):
+    return and_(model.name >= q, model.name < q + _TOP)
+
+
+def _keys_contain(model, q: str):
+    key = lookup_keys(q).split(" ", 1)[-1] or q.lower()
+    return model.lookup_keys.like(
+        bindparam(None, like_pattern(key, fold_case=False), type_=String, unique=True),
+        escape="\\")
+
+
+def _code_starts(q: str):
+    code = q.upper()
+    return and_(Enterprise.credit_code >= code, Enterprise.credit_code < code + "~")
+
+
+def _enterprise_ways(q: str) -> list:
+    ways = [_live(Enterprise).where(_name_starts(Enterprise, q)),
+            _live(Enterprise).where(matches(Enterprise, q)),
+            _live(Enterprise).where(_keys_contain(Enterprise, q))]
+    if _CODE.fullmatch(q):
+        ways.insert(0, _live(Enterprise).where(_code_starts(q)).add_columns(
+            Enterprise.credit_code))
+    return ways
+
+
+def _project_ways(q: str) -> list:
+    ways = [_live(Project).where(_name_starts(Project, q)),
+            _live(Project).where(matches(Project, q, through=(Project.enterprise_id,
+                                                              Enterprise))),
+            _live(Project).where(_keys_contain(Project, q))]
+    if _CODE.fullmatch(q):
+        ways.insert(0, _live(Project).join(Enterprise, Enterprise.id == Project.enterprise_id)
+                    .where(_code_starts(q)).add_columns(Enterprise.credit_code))
+    return ways
+
+
+def _candidates(session: Session, model, q: str, ways: list) -> dict[int, tuple]:
+    """{id: (name, lookup_keys, credit code)} of the rows each way finds."""
+    found: dict[int, tuple] = {}
+    for way in ways:
+        for row in session.exec(way.limit(CANDIDATES)):
+            code = row[3] if len(row) > 3 else found.get(row[0], ("", "", ""))[2]
+            found[row[0]] = (row[1], row[2] or "", code or "")
+    return found
+
+
+def _ranked(q: str, found: dict[int, tuple], limit: int) -> list[int]:
+    keys = lookup_keys(q).split(" ", 1)
+    initials, bare = (keys[0], keys[-1]) if len(keys) == 2 else (q.lower(), q.lower())
+
+    def score(item) -> tuple:
+        _id, (name, stored, code) = item
+        stored_initials, _sep, stored_bare = stored.partition(" ")
+        if name == q or code == q.upper():
+            tier = 0
+        elif code.startswith(q.upper()) and _CODE.fullmatch(q):
+            tier = 1
+        elif name.startswith(q) or stored_bare.startswith(bare):
+            tier = 2
+        elif stored_initials.startswith(initials) and q.isascii():
+            tier = 3
+        else:
+            tier = 4
+        return (tier, len(name), name, _id)
+
+    return [i for i, _ in sorted(found.items(), key=score)[:limit]]
+
+
+def _project_matches(session: Session, ids: list[int]) -> list[Match]:
+    if not ids:
+        return []
+    rows = session.exec(
+        select(Project.id, Project.name, Project.city_code, Enterprise.name,
+               Enterprise.credit_code)
+        .join(Enterprise, Enterprise.id == Project.enterprise_id, isouter=True)
+        .where(Project.id.in_(ids))).all()
+    codes = {r[2] for r in rows if r[2]}
+    cities = dict(session.exec(select(Division.code, Division.name)
+                               .where(Division.code.in_(codes)))) if codes else {}
+    by_id = {r[0]: r for r in rows}
+    return [Match(id=i, name=by_id[i][1], city=cities.get(by_id[i][2] or "", ""),
+                  enterprise=by_id[i][3] or "", credit_code=by_id[i][4] or "")
+            for i in ids if i in by_id]
+
+
+# --- resolving a typed text ------------------------------------------------------------
+
+def _resolve(session: Session, model, text: str, code_column, *,
+             city_code: str | None = None) -> int | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    stmt = select(model.id).where(model.deleted_at.is_(None))
+    if city_code is not None:
+        stmt = stmt.where(model.city_code == city_code)
+    tries = [model.name == text]
+    if text.isdigit() and len(text) < 10:  # an id, never beyond INTEGER
+        tries.insert(0, model.id == int(text))
+    if code_column is not None and _CODE.fullmatch(text):
+        tries.insert(0, code_column == text.upper())
+    for condition in tries:
+        ids = list(session.exec(stmt.where(condition).limit(2)))
+        if len(ids) == 1:
+            return ids[0]
+    return None
