@@ -13,8 +13,8 @@ from flask import current_app, render_template, request, send_file
 from sqlmodel import Session, select
 
 from crm import clock, rules
-from crm.models import Enterprise, Park, Project, User
-from crm.queries import Page, list_page
+from crm.models import Park, Project, User
+from crm.queries import Page, list_page, lookup
 from crm.services import reference
 from crm.services.attachments import Store
 from crm.services.errors import ValidationFailed, VersionConflict
@@ -103,14 +103,30 @@ def park_choices(session: Session, names: dict[str, str]) -> dict:
     return groups
 
 
-def enterprise_choices(session: Session, current_id: int | None = None) -> dict:
-    stmt = select(Enterprise.id, Enterprise.name).where(Enterprise.deleted_at.is_(None))
-    rows = list(session.exec(stmt.order_by(Enterprise.name)))
-    if current_id and current_id not in {r[0] for r in rows}:
-        ent = session.get(Enterprise, current_id)
-        if ent is not None:
-            rows.append((ent.id, ent.name))
-    return {"": "—"} | {str(i): n for i, n in rows}
+def picked_id(session: Session, field, resolve) -> str:
+    """The id a PickerField names once saved: the chosen id while the text box still
+    shows its name; else the record the typed text names (``resolve``: its id, credit
+    code or exact name), or a message under the field. A client that posts the id
+    alone (no ``<name>_text``) is taken at its word; a cleared text box clears."""
+    if field.text is None:
+        return field.data or ""
+    text = field.text.strip()
+    if not text:
+        return ""
+    if field.data and str(field.data).isdigit() and field.shown == text:
+        return str(field.data)
+    found = resolve(session, text)
+    if found is not None:
+        field.data = str(found)  # a form shown again (another field's error) keeps it
+    else:
+        raise ValidationFailed({field.name: f"{field.label.text}：未找到“{text}”，请从列表中选择，"
+                                            "或填写完整名称、统一社会信用代码"})
+    return str(found)
+
+
+def show_picked(session: Session, field, model) -> None:
+    """The name the picker shows for the id it holds."""
+    field.shown = lookup.label_of(session, model, field.data)
 
 
 def user_choices(users: dict[int, User], empty: str | None = "—") -> dict:

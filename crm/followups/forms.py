@@ -4,11 +4,12 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 
 from crm import rules
+from crm.formfields import PickerField
 
 
 class FollowUpForm(FlaskForm):
-    project_id = SelectField("项目", validate_choice=False)
-    enterprise_id = SelectField("企业", validate_choice=False,
+    project_id = PickerField("项目", lookup="projects.lookup")
+    enterprise_id = PickerField("企业", lookup="enterprises.lookup",
                                 description="选了项目可不填，默认为项目的投资企业")
     kind = SelectField("跟进方式", choices=dict(rules.FOLLOWUP_KINDS),
                        validate_choice=False, default="call")

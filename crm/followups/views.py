@@ -6,16 +6,17 @@ from __future__ import annotations
 
 from flask import flash, request, url_for
 from flask_login import current_user
-from sqlmodel import select
 
 from crm import clock
+from crm.db import get_session
 from crm.followups.forms import FollowUpForm
 from crm.generic import RecordViews, blueprint
 from crm.models import Enterprise, FollowUp, Project
+from crm.queries import lookup
 from crm.records.followups import FOLLOWUPS, project_of
 from crm.services import history as history_service
 from crm.services import permissions
-from crm.views_common import all_users, by_id, enterprise_choices, names_by_id
+from crm.views_common import all_users, by_id, names_by_id, picked_id, show_picked
 
 
 class FollowUpViews(RecordViews):
@@ -53,10 +54,8 @@ class FollowUpViews(RecordViews):
             form.next_due.data = followup.next_due.isoformat() if followup.next_due else ""
         else:
             form = FollowUpForm(**self._defaults(session))
-        form.project_id.choices = _project_choices(
-            session, followup.project_id if followup else None)
-        form.enterprise_id.choices = enterprise_choices(
-            session, followup.enterprise_id if followup else None)
+        show_picked(session, form.project_id, Project)
+        show_picked(session, form.enterprise_id, Enterprise)
         return form
 
     @staticmethod
@@ -73,7 +72,13 @@ class FollowUpViews(RecordViews):
         return defaults
 
     def form_data(self, form, *, creating: bool) -> dict:
-        return form.service_data(creating=creating)
+        session, home = get_session(), permissions.home_city(current_user)
+        data = form.service_data(creating=creating)
+        data["project_id"] = picked_id(session, form.project_id, lambda s, text: (
+            lookup.resolve_project(s, text, city_code=home)))
+        data["enterprise_id"] = picked_id(session, form.enterprise_id,
+                                          lookup.resolve_enterprise)
+        return data
 
     def conflict_labels(self) -> dict:
         return self.rt.labels | {"done": "已完成"}
@@ -90,18 +95,6 @@ class FollowUpViews(RecordViews):
 
     def restored(self, followup) -> None:
         flash("已恢复跟进记录。", "success")
-
-
-def _project_choices(session, current_id: int | None = None):
-    stmt = select(Project.id, Project.name).where(Project.deleted_at.is_(None))
-    if permissions.home_city(current_user):
-        stmt = stmt.where(Project.city_code == permissions.home_city(current_user))
-    rows = list(session.exec(stmt.order_by(Project.name)))
-    if current_id and current_id not in {r[0] for r in rows}:
-        project = session.get(Project, current_id)
-        if project is not None:
-            rows.append((project.id, project.name))
-    return {"": "—"} | {str(i): n for i, n in rows}
 
 
 def _after_save(followup: FollowUp) -> str:

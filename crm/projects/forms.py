@@ -5,15 +5,18 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 
 from crm import rules
-from crm.formfields import AmountField
+from crm.formfields import AmountField, PickerField
 
 
 class ProjectForm(FlaskForm):
     name = StringField("项目名称")
-    enterprise_id = SelectField("投资企业", validate_choice=False)
+    enterprise_id = PickerField("投资企业", lookup="enterprises.lookup")
     city_code = SelectField("落地市（州）", validate_choice=False)
-    county_code = SelectField("落地县（市、区）", validate_choice=False)
-    park_id = SelectField("落地园区", validate_choice=False)
+    # static/app.js shows only the chosen 市（州）'s groups of these two
+    county_code = SelectField("落地县（市、区）", validate_choice=False,
+                              render_kw={"data-follows": "city_code"})
+    park_id = SelectField("落地园区", validate_choice=False,
+                          render_kw={"data-follows": "city_code"})
     chain_segment = SelectField("产业链环节", validate_choice=False)
     project_class = SelectField("项目类别", choices=dict(rules.PROJECT_CLASSES),
                                 validate_choice=False, default="supporting")

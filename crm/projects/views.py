@@ -28,12 +28,13 @@ from crm.views_common import (
     back,
     choices,
     county_choices,
-    enterprise_choices,
     filter_options,
     light_of,
     names_by_id,
     park_choices,
+    picked_id,
     reference_lists,
+    show_picked,
     user_choices,
 )
 
@@ -51,7 +52,10 @@ class ProjectViews(RecordViews):
         return _form(session, project)
 
     def form_data(self, form, *, creating: bool) -> dict:
-        return form.service_data(creating=creating)
+        data = form.service_data(creating=creating)
+        data["enterprise_id"] = picked_id(get_session(), form.enterprise_id,
+                                          lookup_queries.resolve_enterprise)
+        return data
 
     def form_context(self, session, project) -> dict:
         return {"zhejiang": [d.name for d in reference.zhejiang_cities(session)],
@@ -158,11 +162,15 @@ def _form(session, project: Project | None = None) -> ProjectForm:
         form = ProjectForm(**defaults)
     refs = reference_lists(session)
     names = refs["division_names"]
-    form.enterprise_id.choices = enterprise_choices(
-        session, project.enterprise_id if project else None)
-    form.city_code.choices = choices(refs["prefectures"])
-    form.county_code.choices = county_choices(session, refs["prefectures"])
-    form.park_id.choices = park_choices(session, names)
+    show_picked(session, form.enterprise_id, Enterprise)
+    cities, parks = refs["prefectures"], park_choices(session, names)
+    home = permissions.home_city(current_user) if project is None else None
+    if home:  # a city official creates projects in their own city only
+        cities = [c for c in cities if c.code == home]
+        parks = {k: v for k, v in parks.items() if k in ("", names.get(home))}
+    form.city_code.choices = choices(cities, empty=None if home else "—")
+    form.county_code.choices = county_choices(session, cities)
+    form.park_id.choices = parks
     form.chain_segment.choices = choices(refs["segments"], lambda s: s.name,
                                          lambda s: ("　" if s.parent else "") + s.name)
     form.owner_id.choices = user_choices(all_users(session))
