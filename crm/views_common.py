@@ -119,8 +119,8 @@ def picked_id(session: Session, field, resolve) -> str:
     if found is not None:
         field.data = str(found)  # a form shown again (another field's error) keeps it
     else:
-        raise ValidationFailed({field.name: f"{field.label.text}：未找到“{text}”，请从列表中选择，"
-                                            "或填写完整名称、统一社会信用代码"})
+        raise ValidationFailed({field.name: f"{field.label.text}：未找到与“{text}”唯一对应的记录，"
+                                            "请从列表中选择，或填写完整名称、统一社会信用代码"})
     return str(found)
 
 

@@ -171,7 +171,7 @@ def _project_matches(session: Session, ids: list[int]) -> list[Match]:
         .where(Project.id.in_(ids))).all()
     codes = {r[2] for r in rows if r[2]}
     cities = dict(session.exec(select(Division.code, Division.name)
-                               .where(Division.code.in_(codes)))) if codes else {}
+                               .where(Division.code.in_(codes))).all()) if codes else {}
     by_id = {r[0]: r for r in rows}
     return [Match(id=i, name=by_id[i][1], city=cities.get(by_id[i][2] or "", ""),
                   enterprise=by_id[i][3] or "", credit_code=by_id[i][4] or "")

@@ -254,7 +254,9 @@ def test_project_delete_and_restore_with_followups(staff_client, make_project, m
 def test_followup_from_project_page(staff_client, make_project, db):
     project = make_project(staff_client.user)
     form = staff_client.get(f"/followups/new?project_id={project.id}").get_data(as_text=True)
-    assert f'<option selected value="{project.id}">' in form
+    # the picker holds the project's id and shows its name
+    assert f'name="project_id" id="project_id-value" value="{project.id}"' in form
+    assert re.search(f'<input[^>]*name="project_id_text"[^>]*value="{project.name}"', form)
     response = staff_client.post("/followups/new", data={
         "project_id": str(project.id), "enterprise_id": "", "kind": "visit",
         "date": "2026-03-01", "participants": "张三", "summary": "赴杭州拜访",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -142,7 +143,9 @@ def test_detail_pages_show_related(staff_client, records):
 def test_new_project_form_prefilled_from_enterprise(staff_client, records):
     html = staff_client.get(f"/projects/new?enterprise_id={records['ent'].id}").get_data(
         as_text=True)
-    assert f'<option selected value="{records["ent"].id}">' in html
+    assert f'name="enterprise_id" id="enterprise_id-value" value="{records["ent"].id}"' in html
+    assert re.search(f'<input[^>]*name="enterprise_id_text"[^>]*value="{records["ent"].name}"',
+                     html)
     assert 'value="浙江省"' in html
 
 
