@@ -74,6 +74,8 @@ EXPECTATIONS: dict[str, dict] = {
     "projects.board GET": READ,
     "projects.detail GET": READ,
     "projects.history GET": READ,
+    "enterprises.lookup GET": READ,          # the pickers' matches (JSON)
+    "projects.lookup GET": READ,             # a city official's: their city's projects
     "followups.index GET": READ,
     "followups.detail GET": READ,
     "followups.history GET": READ,
