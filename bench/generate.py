@@ -58,6 +58,7 @@ from crm.models import (  # noqa: E402
 from crm.services import enterprises as enterprise_service  # noqa: E402
 from crm.services import followups as followup_service  # noqa: E402
 from crm.services import projects as project_service  # noqa: E402
+from crm.searchkeys import lookup_keys  # noqa: E402
 from crm.services import reference, users  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -467,6 +468,7 @@ class Generator:
                 v["city_code"] = self._city_code(s, v["city"])
                 created, updated = self._stamps(5 * 365)
                 deleted = updated if self.rnd.random() < 0.015 else None
+                v["lookup_keys"] = lookup_keys(v["name"])  # what the ORM would store
                 v.update(id=next_id + i, created_at=created, updated_at=updated,
                          deleted_at=deleted, version=1 + int(self.rnd.random() * 3),
                          is_demo=False, is_industry_base=False, lon=None, lat=None)
@@ -510,7 +512,8 @@ class Generator:
                          case_by_case=p.case_by_case, jizhe=p.jizhe, case_status=p.case_status,
                          case_notes="", created_at=created, updated_at=updated,
                          deleted_at=deleted, version=1, is_demo=False,
-                         last_followup_on=None, next_due_on=None)
+                         last_followup_on=None, next_due_on=None,
+                         lookup_keys=lookup_keys(v["name"]))
                 v.setdefault("lon", None)
                 v.setdefault("lat", None)
                 v.setdefault("actual_investment_wan", None)

@@ -45,7 +45,8 @@ def enterprises(session: Session, q: str, *, limit: int = LIMIT) -> list[Match]:
     q = _clean(q)
     if not q:
         return []
-    found = _ranked(q, _candidates(session, Enterprise, q, _enterprise_ways(q)), limit)
+    ways = _enterprise_ways(q, _dialect(session))
+    found = _ranked(q, _candidates(session, Enterprise, q, ways), limit)
     rows = {e.id: e for e in session.exec(select(Enterprise).where(Enterprise.id.in_(found)))}
     return [Match(id=i, name=rows[i].name, city=rows[i].city or "",
                   credit_code=rows[i].credit_code or "") for i in found]
@@ -57,7 +58,7 @@ def projects(session: Session, q: str, *, city_code: str | None = None,
     q = _clean(q)
     if not q:
         return []
-    ways = _project_ways(q)
+    ways = _project_ways(q, _dialect(session))
     if city_code is not None:
         ways = [w.where(Project.city_code == city_code) for w in ways]
     found = _ranked(q, _candidates(session, Project, q, ways), limit)
@@ -92,8 +93,13 @@ def _live(model):
     return select(model.id, model.name, model.lookup_keys).where(model.deleted_at.is_(None))
 
 
-def _name_starts(model, q: str):
-    return and_(model.name >= q, model.name < q + _TOP)
+def _name_starts(model, q: str, dialect: str):
+    """Names beginning with ``q``, from the name index. SQLite compares code points; a
+    PostgreSQL database's collation may not (zh_CN), so there only the exact name,
+    and its trigram index finds the rest (matches)."""
+    if dialect == "sqlite":
+        return and_(model.name >= q, model.name < q + _TOP)
+    return model.name == q
 
 
 def _keys_contain(model, q: str):
@@ -103,29 +109,37 @@ def _keys_contain(model, q: str):
         escape="\\")
 
 
-def _code_starts(q: str):
+def _code_starts(q: str, dialect: str):
+    """Credit codes beginning with ``q``: a range of the unique index on SQLite; on
+    PostgreSQL LIKE, whatever the database's collation (codes are stored upper-case)."""
     code = q.upper()
-    return and_(Enterprise.credit_code >= code, Enterprise.credit_code < code + "~")
+    if dialect == "sqlite":
+        return and_(Enterprise.credit_code >= code, Enterprise.credit_code < code + "~")
+    return Enterprise.credit_code.like(code + "%")
 
 
-def _enterprise_ways(q: str) -> list:
-    ways = [_live(Enterprise).where(_name_starts(Enterprise, q)),
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def _enterprise_ways(q: str, dialect: str) -> list:
+    ways = [_live(Enterprise).where(_name_starts(Enterprise, q, dialect)),
             _live(Enterprise).where(matches(Enterprise, q)),
             _live(Enterprise).where(_keys_contain(Enterprise, q))]
     if _CODE.fullmatch(q):
-        ways.insert(0, _live(Enterprise).where(_code_starts(q)).add_columns(
+        ways.insert(0, _live(Enterprise).where(_code_starts(q, dialect)).add_columns(
             Enterprise.credit_code))
     return ways
 
 
-def _project_ways(q: str) -> list:
-    ways = [_live(Project).where(_name_starts(Project, q)),
+def _project_ways(q: str, dialect: str) -> list:
+    ways = [_live(Project).where(_name_starts(Project, q, dialect)),
             _live(Project).where(matches(Project, q, through=(Project.enterprise_id,
                                                               Enterprise))),
             _live(Project).where(_keys_contain(Project, q))]
     if _CODE.fullmatch(q):
         ways.insert(0, _live(Project).join(Enterprise, Enterprise.id == Project.enterprise_id)
-                    .where(_code_starts(q)).add_columns(Enterprise.credit_code))
+                    .where(_code_starts(q, dialect)).add_columns(Enterprise.credit_code))
     return ways
 
 

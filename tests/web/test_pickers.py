@@ -179,3 +179,16 @@ def test_lookup_stays_fast(staff_client, db):
         elapsed = time.perf_counter() - started
         assert response.status_code == 200 and elapsed < 0.1, (q, elapsed)
     assert names(staff_client.get("/enterprises/lookup?q=thyy17"))[0] == "通化医药17科技有限公司"
+
+
+def test_a_name_two_enterprises_share_is_not_guessed(staff_client, make_enterprise):
+    for city in ("长春市", "吉林市"):
+        make_enterprise(staff_client.user, name="吉林同名机械有限公司", city=city,
+                        province="吉林省")
+    response = staff_client.post("/projects/new", data=PROJECT_FORM | {
+        "enterprise_id": "", "enterprise_id_text": "吉林同名机械有限公司"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "投资企业：未找到与“吉林同名机械有限公司”唯一对应的记录" in html
+    found = staff_client.get("/enterprises/lookup?q=吉林同名").get_json()["items"]
+    assert sorted(i["city"] for i in found) == ["吉林市", "长春市"]  # the picker tells them apart
