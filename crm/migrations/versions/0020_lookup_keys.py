@@ -8,8 +8,10 @@ The pickers of the project and follow-up forms find a record by its name (the li
 keyword index), credit code, and by what this column holds (crm.searchkeys.lookup_keys):
 the name's pinyin initials and the name without brackets or punctuation. Filled here
 for the rows already stored; the ORM keeps it after (crm.models.base.keep_lookup_keys).
-SQLite reads it with LIKE (a scan of short strings: bench/README.md); PostgreSQL gets a
-pg_trgm GIN index. ADD COLUMN does not rebuild the table, so the FTS triggers stay.
+SQLite gets an FTS5 trigram table ``<table>_lookup_fts`` over it, kept by triggers like
+the keyword index of 0003 (a key of 1–2 characters is a LIKE with a limit);
+PostgreSQL a pg_trgm GIN index. ADD COLUMN does not rebuild the table, so the
+triggers of 0003/0006 stay.
 """
 import sqlalchemy as sa
 from alembic import op
@@ -34,12 +36,18 @@ def upgrade() -> None:
         if bind.dialect.name == "postgresql":
             op.execute(f"CREATE INDEX ix_{name}_lookup_keys_trgm ON {name} "
                        "USING gin (lookup_keys gin_trgm_ops)")
+        else:
+            _sqlite_index(name)
 
 
 def downgrade() -> None:
     for name in TABLES:
         if op.get_bind().dialect.name == "postgresql":
             op.execute(f"DROP INDEX IF EXISTS ix_{name}_lookup_keys_trgm")
+        else:
+            for suffix in ("ai", "ad", "au"):
+                op.execute(f"DROP TRIGGER IF EXISTS {name}_lookup_fts_{suffix}")
+            op.execute(f"DROP TABLE IF EXISTS {name}_lookup_fts")
         op.drop_column(name, "lookup_keys")  # ALTER TABLE … DROP COLUMN: no rebuild
 
 
@@ -55,3 +63,19 @@ def _fill(bind, name: str) -> None:
         bind.execute(t.update().where(t.c.id == sa.bindparam("row_id")),
                      [{"row_id": i, "lookup_keys": lookup_keys(n)} for i, n in rows])
         last = rows[-1][0]
+
+
+def _sqlite_index(name: str) -> None:
+    fts = f"{name}_lookup_fts"
+    op.execute(f"CREATE VIRTUAL TABLE {fts} USING fts5(lookup_keys, content='{name}', "
+               "content_rowid='id', tokenize='trigram')")
+    op.execute(f"CREATE TRIGGER {fts}_ai AFTER INSERT ON {name} BEGIN "
+               f"INSERT INTO {fts}(rowid, lookup_keys) VALUES (new.id, new.lookup_keys); END")
+    op.execute(f"CREATE TRIGGER {fts}_ad AFTER DELETE ON {name} BEGIN "
+               f"INSERT INTO {fts}({fts}, rowid, lookup_keys) "
+               "VALUES ('delete', old.id, old.lookup_keys); END")
+    op.execute(f"CREATE TRIGGER {fts}_au AFTER UPDATE OF lookup_keys ON {name} BEGIN "
+               f"INSERT INTO {fts}({fts}, rowid, lookup_keys) "
+               "VALUES ('delete', old.id, old.lookup_keys); "
+               f"INSERT INTO {fts}(rowid, lookup_keys) VALUES (new.id, new.lookup_keys); END")
+    op.execute(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")
