@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import String, and_, bindparam, column, literal_column, table
+from sqlalchemy import String, and_, bindparam, column, literal_column, null, table
 from sqlmodel import Session, select
 
 from crm.models import Division, Enterprise, Project
@@ -104,9 +104,18 @@ def _name_starts(model, q: str, dialect: str):
 
 def _keys_contain(model, q: str, dialect: str):
     """Rows whose lookup_keys contain ``q``'s key: on SQLite from the trigram table of
-    migration 0020 (3 characters or more), else LIKE (PostgreSQL: its trigram index)."""
+    migration 0020, on PostgreSQL by LIKE on its trigram index. A key of one or two
+    characters has no trigram: it is taken as the beginning of the initials (cc: 长春…),
+    on SQLite a range of the column's index; a LIKE of it read every row when nothing
+    matched (90 ms at 100k enterprises)."""
     key = lookup_keys(q).split(" ", 1)[-1] or q.lower()
-    if dialect == "sqlite" and len(key) >= MIN_TRIGRAM_CHARS:
+    if len(key) < MIN_TRIGRAM_CHARS:
+        if dialect == "sqlite":
+            return and_(model.lookup_keys >= key, model.lookup_keys < key + _TOP)
+        return model.lookup_keys.like(
+            bindparam(None, like_pattern(key, fold_case=False)[1:], type_=String, unique=True),
+            escape="\\")
+    if dialect == "sqlite":
         fts = table(f"{model.__tablename__}_lookup_fts", column("rowid"))
         match = literal_column(fts.name).op("MATCH")(
             bindparam(None, fts_phrase(key), type_=String, unique=True))
@@ -114,6 +123,16 @@ def _keys_contain(model, q: str, dialect: str):
     return model.lookup_keys.like(
         bindparam(None, like_pattern(key, fold_case=False), type_=String, unique=True),
         escape="\\")
+
+
+def _keys_way(model, q: str, dialect: str):
+    """The key's range is read with the deleted rows (skipped in _candidates): with
+    "deleted_at IS NULL" SQLite walks the live rows' index instead (43 → 0.3 ms)."""
+    condition = _keys_contain(model, q, dialect)
+    if dialect == "sqlite" and len(lookup_keys(q).split(" ", 1)[-1]) < MIN_TRIGRAM_CHARS:
+        return select(model.id, model.name, model.lookup_keys, null(),
+                      model.deleted_at).where(condition)
+    return _live(model).where(condition)
 
 
 def _code_starts(q: str, dialect: str):
@@ -132,7 +151,7 @@ def _dialect(session: Session) -> str:
 def _enterprise_ways(q: str, dialect: str) -> list:
     ways = [_live(Enterprise).where(_name_starts(Enterprise, q, dialect)),
             _live(Enterprise).where(matches(Enterprise, q)),
-            _live(Enterprise).where(_keys_contain(Enterprise, q, dialect))]
+            _keys_way(Enterprise, q, dialect)]
     if _CODE.fullmatch(q):
         ways.insert(0, _by_code(Enterprise).where(_code_starts(q, dialect)))
     return ways
@@ -142,7 +161,7 @@ def _project_ways(q: str, dialect: str) -> list:
     ways = [_live(Project).where(_name_starts(Project, q, dialect)),
             _live(Project).where(matches(Project, q, through=(Project.enterprise_id,
                                                               Enterprise))),
-            _live(Project).where(_keys_contain(Project, q, dialect))]
+            _keys_way(Project, q, dialect)]
     if _CODE.fullmatch(q):
         ways.insert(0, _by_code(Project).join(Enterprise, Enterprise.id == Project.enterprise_id)
                     .where(_code_starts(q, dialect)))
@@ -164,7 +183,7 @@ def _candidates(session: Session, model, q: str, ways: list) -> dict[int, tuple]
         for row in session.exec(way.limit(CANDIDATES)):
             if len(row) > 3 and row[4] is not None:
                 continue  # deleted
-            code = row[3] if len(row) > 3 else found.get(row[0], ("", "", ""))[2]
+            code = row[3] if len(row) > 3 and row[3] else found.get(row[0], ("", "", ""))[2]
             found[row[0]] = (row[1], row[2] or "", code or "")
     return found
 

@@ -9,7 +9,8 @@ keyword index), credit code, and by what this column holds (crm.searchkeys.looku
 the name's pinyin initials and the name without brackets or punctuation. Filled here
 for the rows already stored; the ORM keeps it after (crm.models.base.keep_lookup_keys).
 SQLite gets an FTS5 trigram table ``<table>_lookup_fts`` over it, kept by triggers like
-the keyword index of 0003 (a key of 1–2 characters is a LIKE with a limit);
+the keyword index of 0003, and an index on the column (1–2 letters: the initials'
+beginning, a range);
 PostgreSQL a pg_trgm GIN index. ADD COLUMN does not rebuild the table, so the
 triggers of 0003/0006 stay.
 """
@@ -48,6 +49,7 @@ def downgrade() -> None:
             for suffix in ("ai", "ad", "au"):
                 op.execute(f"DROP TRIGGER IF EXISTS {name}_lookup_fts_{suffix}")
             op.execute(f"DROP TABLE IF EXISTS {name}_lookup_fts")
+            op.execute(f"DROP INDEX IF EXISTS ix_{name}_lookup_keys")
         op.drop_column(name, "lookup_keys")  # ALTER TABLE … DROP COLUMN: no rebuild
 
 
@@ -66,6 +68,7 @@ def _fill(bind, name: str) -> None:
 
 
 def _sqlite_index(name: str) -> None:
+    op.execute(f"CREATE INDEX ix_{name}_lookup_keys ON {name} (lookup_keys)")
     fts = f"{name}_lookup_fts"
     op.execute(f"CREATE VIRTUAL TABLE {fts} USING fts5(lookup_keys, content='{name}', "
                "content_rowid='id', tokenize='trigram')")
