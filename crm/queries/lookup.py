@@ -24,7 +24,9 @@ from crm.searchkeys import lookup_keys
 LIMIT = 10  # matches a picker shows
 CANDIDATES = 40  # rows read by each way of matching
 MAX_QUERY = 60  # characters of the typed text that are looked at
-_CODE = re.compile(r"[0-9A-Za-z]{2,18}")
+# a credit code's beginning: its first two characters hold a digit (91…, Y1…);
+# pinyin initials (ccgx) do not
+_CODE = re.compile(r"(?=.?[0-9])[0-9A-Za-z]{2,18}")
 _TOP = "\U0010ffff"  # sorts after every character: name >= q AND name < q + _TOP
 
 

@@ -30,6 +30,9 @@ BATCH = 2000
 
 def upgrade() -> None:
     bind = op.get_bind()
+    if bind.dialect.name == "postgresql":  # a credit code's beginning: LIKE '91220%'
+        op.execute("CREATE INDEX ix_enterprise_credit_code_prefix ON enterprise "
+                   "(credit_code text_pattern_ops)")
     for name in TABLES:
         op.add_column(name, sa.Column("lookup_keys", sa.String(length=600), nullable=False,
                                       server_default=""))
@@ -37,14 +40,19 @@ def upgrade() -> None:
         if bind.dialect.name == "postgresql":
             op.execute(f"CREATE INDEX ix_{name}_lookup_keys_trgm ON {name} "
                        "USING gin (lookup_keys gin_trgm_ops)")
+            # the initials' beginning (1–2 letters) with LIKE 'cc%', whatever the collation
+            op.execute(f"CREATE INDEX ix_{name}_lookup_keys_prefix ON {name} "
+                       "(lookup_keys text_pattern_ops)")
         else:
             _sqlite_index(name)
 
 
 def downgrade() -> None:
+    op.execute("DROP INDEX IF EXISTS ix_enterprise_credit_code_prefix")
     for name in TABLES:
         if op.get_bind().dialect.name == "postgresql":
             op.execute(f"DROP INDEX IF EXISTS ix_{name}_lookup_keys_trgm")
+            op.execute(f"DROP INDEX IF EXISTS ix_{name}_lookup_keys_prefix")
         else:
             for suffix in ("ai", "ad", "au"):
                 op.execute(f"DROP TRIGGER IF EXISTS {name}_lookup_fts_{suffix}")
