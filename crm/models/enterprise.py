@@ -62,6 +62,7 @@ class Enterprise(EnterpriseBase, RecordMixin, table=True):
               "updated_at"),  # 0010
         Index("ix_enterprise_jizhe_live", "jizhe", "deleted_at", "updated_at"),
         Index("ix_enterprise_owner_live", "owner_id", "deleted_at", "updated_at"),
+        Index("ix_enterprise_lookup_keys", "lookup_keys"),  # pickers: initials' beginning (0020)
     )
     id: int | None = Field(default=None, primary_key=True)
     # unique when present: NULLs never collide on SQLite or PostgreSQL

@@ -82,6 +82,7 @@ class Project(ProjectBase, RecordMixin, table=True):
         Index("ix_project_jizhe_totals", "jizhe", "deleted_at", "stage", "planned_investment_wan"),
         Index("ix_project_owner_live", "owner_id", "deleted_at", "updated_at"),
         Index("ix_project_source_city_live", "source_city", "deleted_at", "updated_at"),
+        Index("ix_project_lookup_keys", "lookup_keys"),  # pickers: initials' beginning (0020)
     )
     id: int | None = Field(default=None, primary_key=True)
     stage: str = Field(default="lead", index=True)

@@ -31,33 +31,34 @@ BATCH = 2000
 def upgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":  # a credit code's beginning: LIKE '91220%'
-        op.execute("CREATE INDEX ix_enterprise_credit_code_prefix ON enterprise "
+        op.execute("CREATE INDEX ix_enterprise_credit_code_prefix_pg ON enterprise "
                    "(credit_code text_pattern_ops)")
     for name in TABLES:
         op.add_column(name, sa.Column("lookup_keys", sa.String(length=600), nullable=False,
                                       server_default=""))
         _fill(bind, name)
+        op.create_index(f"ix_{name}_lookup_keys", name, ["lookup_keys"])
         if bind.dialect.name == "postgresql":
             op.execute(f"CREATE INDEX ix_{name}_lookup_keys_trgm ON {name} "
                        "USING gin (lookup_keys gin_trgm_ops)")
             # the initials' beginning (1–2 letters) with LIKE 'cc%', whatever the collation
-            op.execute(f"CREATE INDEX ix_{name}_lookup_keys_prefix ON {name} "
+            op.execute(f"CREATE INDEX ix_{name}_lookup_keys_prefix_pg ON {name} "
                        "(lookup_keys text_pattern_ops)")
         else:
             _sqlite_index(name)
 
 
 def downgrade() -> None:
-    op.execute("DROP INDEX IF EXISTS ix_enterprise_credit_code_prefix")
+    op.execute("DROP INDEX IF EXISTS ix_enterprise_credit_code_prefix_pg")
     for name in TABLES:
+        op.drop_index(f"ix_{name}_lookup_keys", table_name=name)
         if op.get_bind().dialect.name == "postgresql":
             op.execute(f"DROP INDEX IF EXISTS ix_{name}_lookup_keys_trgm")
-            op.execute(f"DROP INDEX IF EXISTS ix_{name}_lookup_keys_prefix")
+            op.execute(f"DROP INDEX IF EXISTS ix_{name}_lookup_keys_prefix_pg")
         else:
             for suffix in ("ai", "ad", "au"):
                 op.execute(f"DROP TRIGGER IF EXISTS {name}_lookup_fts_{suffix}")
             op.execute(f"DROP TABLE IF EXISTS {name}_lookup_fts")
-            op.execute(f"DROP INDEX IF EXISTS ix_{name}_lookup_keys")
         op.drop_column(name, "lookup_keys")  # ALTER TABLE … DROP COLUMN: no rebuild
 
 
@@ -76,7 +77,6 @@ def _fill(bind, name: str) -> None:
 
 
 def _sqlite_index(name: str) -> None:
-    op.execute(f"CREATE INDEX ix_{name}_lookup_keys ON {name} (lookup_keys)")
     fts = f"{name}_lookup_fts"
     op.execute(f"CREATE VIRTUAL TABLE {fts} USING fts5(lookup_keys, content='{name}', "
                "content_rowid='id', tokenize='trigram')")
