@@ -161,8 +161,11 @@ def _enterprise_ways(q: str, dialect: str) -> list:
 
 def _project_ways(q: str, dialect: str) -> list:
     ways = [_live(Project).where(_name_starts(Project, q, dialect)),
-            _live(Project).where(matches(Project, q, through=(Project.enterprise_id,
-                                                              Enterprise))),
+            _live(Project).where(matches(Project, q)),
+            # by the enterprise's name: its first few matches, then their projects (one
+            # "name OR enterprise IN …" condition was 14–31 ms on PostgreSQL at 30k/100k)
+            _live(Project).where(Project.enterprise_id.in_(
+                select(Enterprise.id).where(matches(Enterprise, q)).limit(CANDIDATES))),
             _keys_way(Project, q, dialect)]
     if _CODE.fullmatch(q):
         ways.insert(0, _by_code(Project).join(Enterprise, Enterprise.id == Project.enterprise_id)
