@@ -161,16 +161,24 @@ def _enterprise_ways(q: str, dialect: str) -> list:
 
 def _project_ways(q: str, dialect: str) -> list:
     ways = [_live(Project).where(_name_starts(Project, q, dialect)),
-            _live(Project).where(matches(Project, q)),
-            # by the enterprise's name: its first few matches, then their projects (one
-            # "name OR enterprise IN …" condition was 14–31 ms on PostgreSQL at 30k/100k)
-            _live(Project).where(Project.enterprise_id.in_(
-                select(Enterprise.id).where(matches(Enterprise, q)).limit(CANDIDATES))),
+            *_project_name_ways(q),
             _keys_way(Project, q, dialect)]
     if _CODE.fullmatch(q):
         ways.insert(0, _by_code(Project).join(Enterprise, Enterprise.id == Project.enterprise_id)
                     .where(_code_starts(q, dialect)))
     return ways
+
+
+def _project_name_ways(q: str) -> list:
+    """Projects by their own name, and the projects of the first few enterprises whose
+    name matches. One "name OR enterprise IN …" condition (the lists') took 14–31 ms on
+    PostgreSQL at 30k/100k and up to 160 ms on SQLite for 公司; these 1–2 ms. Deleted
+    projects are skipped in _candidates: with "deleted_at IS NULL" SQLite walks the
+    live rows' index instead of the enterprise_id index (10–25 ms)."""
+    firms = select(Enterprise.id).where(matches(Enterprise, q)).limit(CANDIDATES)
+    return [_live(Project).where(matches(Project, q)),
+            select(Project.id, Project.name, Project.lookup_keys, null(),
+                   Project.deleted_at).where(Project.enterprise_id.in_(firms))]
 
 
 def _by_code(model):
