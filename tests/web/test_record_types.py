@@ -176,7 +176,10 @@ def test_a_declared_type_gets_pages_api_and_export_without_view_code(widget_app)
     assert cleared.status_code == 422 and "名称：必填" in cleared.get_data(as_text=True)
     stale = web.post("/widgets/1/edit", data={"name": "丙部件", "color": "red", "version": "1"})
     assert stale.status_code == 409 and "数据冲突" in stale.get_data(as_text=True)
-    assert "乙部件" in web.get("/widgets/1/history").get_data(as_text=True)
+    history = web.get("/widgets/1/history").get_data(as_text=True)
+    # the declaration's words reach the history: 颜色 蓝色 → 红色, never blue/red
+    assert "乙部件" in history and "颜色" in history and "蓝色" in history
+    assert "blue" not in history
 
     assert web.post("/widgets/1/delete").status_code == 302
     assert web.get("/widgets").get_data(as_text=True).count('data-id="1"') == 0
