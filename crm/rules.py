@@ -190,7 +190,8 @@ def stage_for_word(text: str | None) -> tuple[str | None, bool]:
         return exact, False
     if word in STAGE_GUESSES:
         return STAGE_GUESSES[word], True
-    if any(neg in word for neg in ("未", "没", "不", "尚")):  # 尚未开工 is not 开工
+    # 尚未开工 is not 开工, nor 预计年内投产 投产
+    if any(neg in word for neg in ("未", "没", "不", "尚", "预计", "计划", "拟", "将", "力争")):
         return None, False
     for known in sorted(STAGE_WORDS, key=len, reverse=True):  # 2024年6月已签约
         if len(known) >= 2 and known in word:
