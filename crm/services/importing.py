@@ -696,9 +696,10 @@ def _one_row(handler, parser: _Parser, result: RowResult, data: dict | None,
     if not data:
         result.status = "blank"
         return result
-    result.name = str(data.get("name") or "")
-    if not result.name:
-        result.errors.append((parser.header_of.get("name") or "名称", "必填"))
+    if "name" in parser.specs:  # follow-ups have none: prepare names the row
+        result.name = str(data.get("name") or "")
+        if not result.name:
+            result.errors.append((parser.header_of.get("name") or "名称", "必填"))
     data = handler.prepare(data, result)
     if result.errors:
         result.status = "invalid"
