@@ -56,9 +56,11 @@ def test_news_projects_import_with_their_stages(db, staff_user):
     fate = preview.status_by_row()  # row 2 of the file is rows[0]
     by_name = {r["项目名称"]: fate[i + 2] for i, r in enumerate(rows)}
     # what each value became is shown
-    assert ("计划投资额", "37.29亿元 → 372900 万元") in by_name["年产120万吨乙烯装置项目"].understood
-    assert ("项目进展", "在建 → 开工") in by_name["年产120万吨乙烯装置项目"].understood
-    assert ("落地地点", "延吉市 → 延边朝鲜族自治州") in by_name["人参系列化加工项目（一期）"].understood
+    ethylene = by_name["年产120万吨乙烯装置项目"].understood
+    assert ("计划投资额", "37.29亿元 → 372900 万元") in ethylene
+    assert ("项目进展", "在建 → 开工") in ethylene
+    ginseng = by_name["人参系列化加工项目（一期）"].understood
+    assert ("落地地点", "延吉市 → 延边朝鲜族自治州") in ginseng
     # the words that say less than a stage: the nearest stage, and a warning
     warned = {name for name, r in by_name.items() if r.warnings}
     assert warned == {"有机胺系列产品项目二期", "凌远重工风力发电机主轴承项目",
@@ -74,7 +76,8 @@ def test_news_projects_import_with_their_stages(db, staff_user):
     stored = {p.name: p for p in db.exec(select(Project))}
     expected = {"年产120万吨乙烯装置项目": "started", "化纤新一代人造丝项目": "started",
                 "精细化工中试基地项目": "started", "中车松原新能源产业基地项目": "started",
-                "人参系列化加工项目（一期）": "producing", "凌远重工风力发电机主轴承项目": "negotiation",
+                "人参系列化加工项目（一期）": "producing",
+                "凌远重工风力发电机主轴承项目": "negotiation",
                 "年产1.5万吨碳纤维项目": "started", "东北袜业园二期工程项目": "started"}
     assert {n: stored[n].stage for n in expected} == expected
     assert stored["中车松原新能源产业基地项目"].city_code == "220700"

@@ -57,7 +57,8 @@ def test_enterprise_template_round_trip(db, staff_client):
     assert ws["A3"].value == "示例" and ws["B3"].value == "长春示例光电科技有限公司"
     col = {h: i for i, h in enumerate(_headers(ws))}
     row = [None] * len(col)
-    row[col["序号"]], row[col["*企业名称"]], row[col["所在城市"]] = 1, "模板导入光电有限公司", "延边州"
+    row[col["序号"]], row[col["*企业名称"]] = 1, "模板导入光电有限公司"
+    row[col["所在城市"]] = "延边州"
     row[col["营业收入（万元）"]] = "1.2亿"
     preview_url = _upload(staff_client, "enterprises", _fill(wb, [row]))
     page = staff_client.get(preview_url).get_data(as_text=True)
@@ -83,7 +84,8 @@ def test_project_template_round_trip(db, staff_client):
     staff_client.post(f"/import/{token}/confirm", data={})
     made = db.exec(select(Project).where(Project.name == "模板导入项目")).one()
     assert made.stage == "negotiation" and made.city_code == "220100"
-    assert db.exec(select(Project).where(Project.name == "示例光电器件生产基地项目")).first() is None
+    example = select(Project).where(Project.name == "示例光电器件生产基地项目")
+    assert db.exec(example).first() is None
 
 
 def test_followup_template_round_trip(db, staff_client, staff):
