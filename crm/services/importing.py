@@ -282,9 +282,12 @@ def _place(data: dict, keys: tuple[str, str], result: RowResult, header_of: dict
     data[province_key] = found.place.province
     if found.warning:  # only the province was understood: the city stays as typed
         return
-    shown = f"{found.place.province} / {found.place.city}" if found.place.city else \
-        found.place.province
-    _understood(result, header_of.get(city_key, ""), city, shown)
+    # say what became of it, with the province when it came from the city cell (浙江嘉兴)
+    place = found.place
+    if place.city != city:
+        shown = place.city if province == place.province and place.city else \
+            " / ".join(x for x in (place.province, place.city) if x)
+        _understood(result, header_of.get(city_key, ""), city, shown)
     if found.place.city:
         data[city_key] = found.place.city
     else:  # 浙江省 in a city column: a province only

@@ -35,6 +35,9 @@ def test_exchange_list_as_published_imports(db, staff_user):
     assert any("A股简称" in n and "注册地址" in n for n in report.notes)  # not imported
     names = {r.name for r in report.rows}
     assert "平安银行股份有限公司" in names and len(report.rows) == 2870
+    # 深圳市 under 广东 stays 深圳市: nothing to point out; only real changes are shown
+    assert not report.status_by_row()[2].understood
+    assert sum(1 for r in report.rows if r.understood) < 50
 
 
 def test_unknown_header_row_lists_found_and_expected(db, staff_user, tmp_path):
