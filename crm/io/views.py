@@ -190,6 +190,19 @@ def import_upload():
     return render_template("io/upload.html", form=form, kinds=importable())
 
 
+@bp.route("/import/template/<kind>.xlsx")
+@login_required
+def import_template(kind: str):
+    """An empty sheet with our headers, to fill in and import."""
+    if kind not in importable():
+        abort(404)
+    fh = io.BytesIO()
+    importing.write_template(kind, fh)
+    fh.seek(0)
+    name = f"{importing.KINDS[kind]}导入模板.xlsx"
+    return send_file(fh, mimetype=MIMETYPES["xlsx"], as_attachment=True, download_name=name)
+
+
 @bp.route("/import/<token>")
 @login_required
 def import_preview(token: str):

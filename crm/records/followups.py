@@ -13,6 +13,7 @@ from crm.queries import FollowUpFilters
 from crm.records.base import RecordType
 from crm.services import followups, permissions
 from crm.services.exporting import Names
+from crm.tabular.fields import FOLLOWUP_FIELDS
 from crm.tabular.writers import Column as C
 
 VOCABULARIES = {"kind": rules.FOLLOWUP_KINDS}
@@ -59,6 +60,7 @@ FOLLOWUPS = RecordType(
     create_schema=FollowUpCreate, update_schema=FollowUpUpdate, public_schema=FollowUpPublic,
     labels=FOLLOWUP_LABELS, vocabularies=VOCABULARIES, filters=FollowUpFilters,
     columns=COLUMNS, rows=rows, list_title="跟进记录", id_arg="followup_id",
+    import_fields=FOLLOWUP_FIELDS,
     get=followups.get_followup,
     create=followups.create_followup,
     update=lambda *, session, obj, data, user: followups.update_followup(

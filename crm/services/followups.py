@@ -20,20 +20,32 @@ def get_followup(session: Session, followup_id, *, include_deleted: bool = False
 
 
 @records.refuse_races()
-def create_followup(*, session: Session, data: dict | FollowUpCreate, user: User) -> FollowUp:
-    raw = _clean(data.model_dump() if isinstance(data, FollowUpCreate) else dict(data))
-    payload = parse(FollowUpCreate, raw, FOLLOWUP_LABELS)
-    values = payload.model_dump()
-    project = _validate(session, values)
-    followup = FollowUp(**values, user_id=user.id)
-    _require_edit(user, followup, project)
+def create_followup(*, session: Session, data: dict | FollowUpCreate, user: User,
+                    commit: bool = True) -> FollowUp:
+    followup, project = prepare_followup(session=session, data=data, user=user)
     session.add(followup)
     session.flush()
     audit.record(session, user=user, action="create", obj=followup,
-                 changes=audit.diff({}, values), summary=followup.summary[:60])
+                 changes=audit.diff({}, _values(followup)), summary=followup.summary[:60])
     refresh_project_dates(session, project)
-    session.commit()
+    if commit:
+        session.commit()
     return followup
+
+
+def prepare_followup(*, session: Session, data: dict | FollowUpCreate,
+                     user: User) -> tuple[FollowUp, Project | None]:
+    """Every check of a new follow-up, writing nothing (an import's preview)."""
+    raw = _clean(data.model_dump() if isinstance(data, FollowUpCreate) else dict(data))
+    values = parse(FollowUpCreate, raw, FOLLOWUP_LABELS).model_dump()
+    project = _validate(session, values)
+    followup = FollowUp(**values, user_id=user.id)
+    _require_edit(user, followup, project)
+    return followup, project
+
+
+def _values(followup: FollowUp) -> dict:
+    return {key: getattr(followup, key) for key in FollowUpCreate.model_fields}
 
 
 @records.refuse_races("followup")
