@@ -113,6 +113,7 @@ EXPECTATIONS: dict[str, dict] = {
     # import: writers; an upload is seen only by its uploader
     "io.import_upload GET": WRITE,
     "io.import_upload POST": WRITE,
+    "io.import_template GET": READ,          # an empty sheet: headers and one example
     "io.import_preview GET": OWN_ONLY,
     "io.import_confirm POST": expect(admin=GONE, staff=GONE, city=GONE, viewer=DENY),
     "io.import_status GET": OWN_ONLY,
