@@ -149,7 +149,8 @@ class RecordViews:
                    "can_create": self.rt.can_create(self.user()),
                    # the declared columns' values, as the export writes them
                    "columns": self.rt.page_columns,
-                   "rows": list(self.rt.row_values(session, page.items, Names(session)))}
+                   "rows": list(self.rt.row_values(session, page.items, Names(
+                       session, divisions=opts["division_names"], users=users)))}
         return render_template(self.rt.template("list"),
                                **context | self.list_context(session, page, users))
 

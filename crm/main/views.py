@@ -72,7 +72,8 @@ def docket():
     return render_template(
         "main/docket.html", filters=filters, args=args, status=status, page=page, opts=opts,
         columns=page_columns(DOCKET_COLUMNS), users=users,
-        rows=list(projects_record.rows(session, page.items, Names(session))),  # as exported
+        rows=list(projects_record.rows(session, page.items, Names(  # as exported
+            session, divisions=opts["division_names"], users=users))),
         editable={p.id for p in page.items if permissions.can_edit_project(current_user, p)},
         line=project_service.case_by_case_line_wan(session),
         counts=_case_counts(session))
