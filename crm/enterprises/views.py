@@ -30,7 +30,8 @@ class EnterpriseViews(RecordViews):
     obj_name = "e"
 
     def list_context(self, session, page, users) -> dict:
-        return {"can_edit": permissions.can_edit_enterprise(current_user)}
+        can_edit = permissions.can_edit_enterprise(current_user)
+        return {"can_edit": can_edit, "editable": {e.id for e in page.items} if can_edit else set()}
 
     def detail_context(self, session, enterprise) -> dict:
         projects = list(session.exec(select(Project).where(

@@ -1,5 +1,5 @@
 """Follow-ups (跟进记录): the generic record pages (crm.generic), with what is the
-follow-up's own: its list's related names, the form's pre-fill from a project
+follow-up's own: who may restore its rows, the form's pre-fill from a project
 or enterprise, and where a save returns to."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from crm.models import Enterprise, FollowUp, Project
 from crm.records.followups import FOLLOWUPS, project_of
 from crm.services import history as history_service
 from crm.services import permissions
-from crm.views_common import all_users, by_id, enterprise_choices, names_by_id
+from crm.views_common import all_users, by_id, enterprise_choices
 
 
 class FollowUpViews(RecordViews):
@@ -25,9 +25,6 @@ class FollowUpViews(RecordViews):
         projects = by_id(session, Project, [f.project_id for f in page.items])
         me = self.user()
         return {
-            "projects": projects,
-            "enterprise_names": names_by_id(session, Enterprise,
-                                            [f.enterprise_id for f in page.items]),
             "editable": {f.id for f in page.items if permissions.can_edit_followup(
                 me, f, projects.get(f.project_id))},
         }

@@ -16,7 +16,6 @@ from crm import rules
 from crm.db import get_session
 from crm.generic.forms import form_data, model_form
 from crm.records import RecordType
-from crm.records.base import GENERIC_TEMPLATES
 from crm.services import history as history_service
 from crm.services import permissions
 from crm.services.errors import ValidationFailed, VersionConflict
@@ -48,12 +47,9 @@ class RecordViews:
         return current_user._get_current_object()  # the proxy resolves on every use
 
     def list_context(self, session, page, users) -> dict:
-        """More for the list template (names of related rows …)."""
-        if self.rt.template("list") != GENERIC_TEMPLATES["list"]:
-            return {}
+        """More for the list template: which rows the user may restore …"""
         me = self.user()
-        return {"rows": list(self.rt.row_values(session, page.items, Names(session))),
-                "editable": {o.id for o in page.items if self.rt.can_edit(session, me, o)}}
+        return {"editable": {o.id for o in page.items if self.rt.can_edit(session, me, o)}}
 
     def detail_context(self, session, obj) -> dict:
         return {"fields": self.shown_fields(obj),
@@ -150,7 +146,11 @@ class RecordViews:
         context = {"record_type": self.rt, "filters": filters, "args": filters.to_args(),
                    "page": page, "users": users, "opts": opts,
                    "description": filters.describe(opts["division_names"]),
-                   "can_create": self.rt.can_create(self.user())}
+                   "can_create": self.rt.can_create(self.user()),
+                   # the declared columns' values, as the export writes them
+                   "columns": self.rt.page_columns,
+                   "rows": list(self.rt.row_values(session, page.items, Names(
+                       session, divisions=opts["division_names"], users=users)))}
         return render_template(self.rt.template("list"),
                                **context | self.list_context(session, page, users))
 

@@ -41,7 +41,8 @@ class ProjectViews(RecordViews):
     obj_name = "p"
 
     def list_context(self, session, page, users) -> dict:
-        return _list_context(session, page.items)
+        me = current_user._get_current_object()  # the proxy resolves on every use
+        return {"editable": {p.id for p in page.items if permissions.can_edit_project(me, p)}}
 
     def detail_context(self, session, project) -> dict:
         return _detail_context(session, project)

@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from crm.models import User
 from crm.queries import ListFilters
+from crm.records.columns import ListColumn, page_columns
 from crm.services import permissions
 from crm.services.exporting import ExportKind, Names, plain_rows
 from crm.tabular.headers import FieldSpec
@@ -46,7 +47,7 @@ class RecordType:
     public_schema: type[BaseModel]
     labels: dict[str, str]  # field → Chinese label
     filters: type[ListFilters]
-    columns: list[Column]  # the list page's columns, and the export's
+    columns: list[Column]  # the export's columns; the list page's are page_columns
     get: Callable[..., Any]
     create: Callable[..., Any]
     update: Callable[..., Any]
@@ -78,6 +79,11 @@ class RecordType:
 
     def edit_refusal(self) -> str:
         return self.edit_denied or f"您没有修改{self.label}的权限。"
+
+    @property
+    def page_columns(self) -> list[ListColumn]:
+        """The columns the list page shows: the export's, less those marked page=False."""
+        return page_columns(self.columns)
 
     def template(self, page: str) -> str:
         return self.templates.get(page) or GENERIC_TEMPLATES[page]
