@@ -15,6 +15,7 @@ from crm.services import jizhe as jizhe_service
 from crm.services import projects as project_service
 from crm.views_common import (
     all_users,
+    card_context,
     filter_options,
     light_of,
     names_by_id,
@@ -72,7 +73,8 @@ def docket():
         users=users, lights={p.id: light_of(p) for p in page.items},
         editable={p.id for p in page.items if permissions.can_edit_project(current_user, p)},
         line=project_service.case_by_case_line_wan(session),
-        counts=_case_counts(session))
+        counts=_case_counts(session),
+        **card_context(session, page.items, current_user._get_current_object()))
 
 
 def _case_counts(session) -> dict[str, int]:
