@@ -9,6 +9,7 @@ table is cut off, and the 吉浙 matrix fits.
 from __future__ import annotations
 
 import os
+import re
 from decimal import Decimal
 
 import pytest
@@ -122,6 +123,8 @@ def test_lists_are_cards_with_filters_in_a_drawer(page, live_server, path):
     assert page.locator("table.list-table").is_visible()
     assert not page.locator(".list-cards").is_visible()
     assert page.locator("form.filters").is_visible()
+    totals = re.findall(r"共 \d+\+? 条", page.inner_text("main"))
+    assert len(totals) == 2 and totals[0] == totals[1]  # above the list and below it
 
 
 def test_project_card_card_shows_what_matters(page, live_server):
@@ -172,13 +175,32 @@ def test_map_on_a_phone(page, live_server):
     page.locator("form.filters").wait_for(state="visible")
 
 
+SHOWCASE = [  # name, city, stage, 万元, source city, next step
+    ("高端光电芯片产业化项目", "220100", "negotiation", "120000", "杭州市", "邀请企业来长春考察新区园区"),
+    ("车规级功率半导体封测基地", "220200", "visit", "45000", "宁波市", "提交用地和能耗指标方案"),
+    ("智能传感器模组生产线", "220300", "signed", "18000", "", "督促签约后三个月内开工"),
+    ("新型显示面板配套材料项目", "220700", "contact", "8600", "绍兴市", "电话确认高层互访时间"),
+]
+
+
 def test_phone_screenshot(page, live_server, tmp_path):
     """docs/phone.png for the README, when missing or ZHAOSHANG_UPDATE_SCREENSHOTS=1."""
     _base, app = live_server
-    seed(app)
+    with app.app_context(), session_scope() as s:
+        user = create_user(s, username="phone", password=PASSWORD, role="staff",
+                           display_name="王五")
+        for name, city, stage, amount, source, step in SHOWCASE:
+            p = projects.create_project(session=s, user=user, data={
+                "name": name, "city_code": city, "stage": stage, "project_class": "major",
+                "planned_investment_wan": Decimal(amount), "source_city": source,
+                "source_province": "浙江省" if source else "广东省"})
+            followups.create_followup(session=s, user=user, data={
+                "project_id": p.id, "date": "2026-11-20", "kind": "call",
+                "summary": "电话沟通项目进展", "next_step": step, "next_due": "2027-01-15"})
     log_in(page)
     page.set_viewport_size(PHONE)
     page.goto("/projects?sort=-planned")
+    assert page.locator(".list-card").count() == len(SHOWCASE)
     target = SCREENSHOT
     if os.environ.get("ZHAOSHANG_UPDATE_SCREENSHOTS") != "1" and SCREENSHOT.exists():
         target = tmp_path / "phone.png"
@@ -221,7 +243,10 @@ def test_amount_sorts_largest_first(page, live_server):
     page.set_viewport_size(DESKTOP)
     page.goto("/projects")
     header = page.locator("th.amount a.sort-link")
-    assert header.evaluate("a => getComputedStyle(a).cursor") == "pointer"
+    # it looks like a link, not like the plain headers beside it, and shows it sorts
+    assert header.evaluate("a => getComputedStyle(a).color !== "
+                           "getComputedStyle(a.closest('th')).color")
+    assert "⇅" in header.inner_text()
     header.click()
     page.wait_for_url("**sort=-planned**")
     amounts = page.locator("table.list-table tbody td.amount").all_inner_texts()
