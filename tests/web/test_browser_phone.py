@@ -42,7 +42,7 @@ def seed(app) -> dict[str, int]:
             "name": "浙江省杭州市某某新一代信息技术与高端装备制造集团股份有限公司",
             "province": "浙江省", "city": "杭州市", "kind": "leader"})
         ids = {"enterprise_id": ent.id, "user_id": admin.id}
-        for i, (zj, jl) in enumerate(zip(ZHEJIANG, JILIN * 2)):
+        for i, (zj, jl) in enumerate(zip(ZHEJIANG, JILIN * 2, strict=False)):
             p = projects.create_project(session=s, user=admin, data={
                 "name": f"年产十万吨高性能碳纤维复合材料及下游制品产业化项目（{zj}）",
                 "city_code": jl, "planned_investment_wan": Decimal(123456 + i * 100000),
@@ -111,7 +111,10 @@ def test_lists_are_cards_with_filters_in_a_drawer(page, live_server, path):
     log_in(page)
     page.set_viewport_size(PHONE)
     page.goto(path)
-    assert page.locator(".list-cards .list-card").first.is_visible()
+    card = page.locator(".list-cards .list-card").first
+    assert card.is_visible()
+    if path == "/case-by-case":
+        assert "待提请" in card.inner_text()  # the docket's cards say where the case stands
     assert not page.locator("table.list-table").is_visible()
     assert page.locator(".list-total").first.is_visible()  # 共 N 条 above the list
     form = page.locator("form.filters")
@@ -127,7 +130,7 @@ def test_lists_are_cards_with_filters_in_a_drawer(page, live_server, path):
     assert len(totals) == 2 and totals[0] == totals[1]  # above the list and below it
 
 
-def test_project_card_card_shows_what_matters(page, live_server):
+def test_project_card_shows_what_matters(page, live_server):
     _base, app = live_server
     ids = seed(app)
     log_in(page)
@@ -135,7 +138,8 @@ def test_project_card_card_shows_what_matters(page, live_server):
     page.goto("/projects?sort=-planned")
     card = page.locator(f".list-card[data-id='{ids['project_id']}']")
     text = card.inner_text()
-    for expected in ("年产十万吨", "长春市", "线索", "123,456.00 万元", "邀请企业董事长来长春实地考察园区"):
+    for expected in ("年产十万吨", "长春市", "线索", "123,456.00 万元",
+                     "邀请企业董事长来长春实地考察园区"):
         assert expected in text, expected
     assert card.locator(".light").count() == 1
 
@@ -176,7 +180,8 @@ def test_map_on_a_phone(page, live_server):
 
 
 SHOWCASE = [  # name, city, stage, 万元, source city, next step
-    ("高端光电芯片产业化项目", "220100", "negotiation", "120000", "杭州市", "邀请企业来长春考察新区园区"),
+    ("高端光电芯片产业化项目", "220100", "negotiation", "120000", "杭州市",
+     "邀请企业来长春考察新区园区"),
     ("车规级功率半导体封测基地", "220200", "visit", "45000", "宁波市", "提交用地和能耗指标方案"),
     ("智能传感器模组生产线", "220300", "signed", "18000", "", "督促签约后三个月内开工"),
     ("新型显示面板配套材料项目", "220700", "contact", "8600", "绍兴市", "电话确认高层互访时间"),
@@ -209,7 +214,8 @@ def test_phone_screenshot(page, live_server, tmp_path):
 
 
 # A column header of two lines at most: its height over its line height, padding removed.
-HEADER_LINES = """() => [...document.querySelectorAll('main thead th')].filter(th => th.offsetParent)
+HEADER_LINES = """() => [...document.querySelectorAll('main thead th')]
+  .filter(th => th.offsetParent)
   .map(th => { const cs = getComputedStyle(th);
     const inner = th.getBoundingClientRect().height - parseFloat(cs.paddingTop)
                   - parseFloat(cs.paddingBottom) - parseFloat(cs.borderTopWidth)
