@@ -14,7 +14,8 @@ from sqlmodel import Session, select
 from crm.models import Enterprise, Park, User
 from crm.queries import Page, list_page
 from crm.records.projects import light_of  # noqa: F401  (the views' name for it)
-from crm.services import reference
+from crm.services import followups as followup_service
+from crm.services import permissions, reference
 from crm.services.attachments import Store
 from crm.services.errors import ValidationFailed, VersionConflict
 
@@ -44,6 +45,14 @@ def names_by_id(session: Session, model, ids) -> dict[int, str]:
 
 def all_users(session: Session) -> dict[int, User]:
     return {u.id: u for u in session.exec(select(User).order_by(User.username))}
+
+
+def card_context(session: Session, projects, user) -> dict:
+    """What a project's phone card shows beyond the row: its next step, and whether
+    the user may add a follow-up to it (the card's 添加跟进 button)."""
+    return {"next_steps": followup_service.next_steps(session, [p.id for p in projects]),
+            "followable": {p.id for p in projects
+                           if permissions.can_edit_followup(user, None, p)}}
 
 
 def reference_lists(session: Session) -> dict:

@@ -19,6 +19,7 @@ from crm.services import projects as project_service
 from crm.services.exporting import Names
 from crm.views_common import (
     all_users,
+    card_context,
     filter_options,
     names_by_id,
     page_of,
@@ -76,7 +77,8 @@ def docket():
             session, divisions=opts["division_names"], users=users))),
         editable={p.id for p in page.items if permissions.can_edit_project(current_user, p)},
         line=project_service.case_by_case_line_wan(session),
-        counts=_case_counts(session))
+        counts=_case_counts(session),
+        **card_context(session, page.items, current_user._get_current_object()))
 
 
 def _case_counts(session) -> dict[str, int]:

@@ -25,6 +25,7 @@ from crm.views_common import (
     all_users,
     apply_errors,
     back,
+    card_context,
     choices,
     county_choices,
     enterprise_choices,
@@ -84,7 +85,7 @@ def _list_context(session, projects):
         "users": users,
         "lights": {p.id: light_of(p) for p in projects},
         "editable": {p.id for p in projects if permissions.can_edit_project(me, p)},
-    }
+    } | card_context(session, projects, me)
 
 
 @bp.route("/board")

@@ -118,6 +118,21 @@ def timeline(session: Session, *, project_id: int | None = None,
     return list(session.exec(stmt.order_by(FollowUp.date.desc(), FollowUp.id.desc())))
 
 
+def next_steps(session: Session, project_ids) -> dict[int, str]:
+    """The newest open follow-up's 下一步 of each project (the list cards show it)."""
+    ids = {i for i in project_ids if i is not None}
+    if not ids:
+        return {}
+    stmt = select(FollowUp.project_id, FollowUp.next_step).where(
+        FollowUp.project_id.in_(ids), FollowUp.deleted_at.is_(None),
+        FollowUp.done.is_(False), FollowUp.next_step != "")
+    steps: dict[int, str] = {}
+    for project_id, step in session.exec(stmt.order_by(FollowUp.date.desc(),
+                                                       FollowUp.id.desc())):
+        steps.setdefault(project_id, step)
+    return steps
+
+
 def _project(session: Session, project_id) -> Project | None:
     return session.get(Project, project_id) if project_id is not None else None
 
