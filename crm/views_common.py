@@ -48,9 +48,12 @@ def all_users(session: Session) -> dict[int, User]:
 
 
 def card_context(session: Session, projects, user) -> dict:
-    """What a project's phone card shows beyond the row: its next step, and whether
-    the user may add a follow-up to it (the card's 添加跟进 button)."""
-    return {"next_steps": followup_service.next_steps(session, [p.id for p in projects]),
+    """What a project's phone card shows beyond the row: its light, enterprise, next step,
+    and whether the user may add a follow-up to it (the card's 添加跟进 button)."""
+    return {"lights": {p.id: light_of(p) for p in projects},
+            "enterprise_names": names_by_id(session, Enterprise,
+                                            [p.enterprise_id for p in projects]),
+            "next_steps": followup_service.next_steps(session, [p.id for p in projects]),
             "followable": {p.id for p in projects
                            if permissions.can_edit_followup(user, None, p)}}
 

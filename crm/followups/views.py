@@ -15,7 +15,7 @@ from crm.models import Enterprise, FollowUp, Project
 from crm.records.followups import FOLLOWUPS, project_of
 from crm.services import history as history_service
 from crm.services import permissions
-from crm.views_common import all_users, by_id, enterprise_choices
+from crm.views_common import all_users, by_id, enterprise_choices, names_by_id
 
 
 class FollowUpViews(RecordViews):
@@ -27,6 +27,10 @@ class FollowUpViews(RecordViews):
         return {
             "editable": {f.id for f in page.items if permissions.can_edit_followup(
                 me, f, projects.get(f.project_id))},
+            # the phone cards (templates/_cards.html) show the project or the enterprise
+            "projects": projects,
+            "enterprise_names": names_by_id(session, Enterprise,
+                                            [f.enterprise_id for f in page.items]),
         }
 
     def detail_context(self, session, followup) -> dict:

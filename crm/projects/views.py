@@ -43,7 +43,8 @@ class ProjectViews(RecordViews):
 
     def list_context(self, session, page, users) -> dict:
         me = current_user._get_current_object()  # the proxy resolves on every use
-        return {"editable": {p.id for p in page.items if permissions.can_edit_project(me, p)}}
+        return {"editable": {p.id for p in page.items if permissions.can_edit_project(me, p)}
+                } | card_context(session, page.items, me)
 
     def detail_context(self, session, project) -> dict:
         return _detail_context(session, project)

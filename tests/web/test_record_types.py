@@ -74,8 +74,11 @@ def _list_table(html: str):
 def list_headers(html: str) -> list[tuple[str, str, bool]]:
     """(data-column, text, is a sort link) of the list table's headers, the recycle
     bin's empty restore column left out."""
-    heads = _list_table(html).xpath("./thead//th")
-    return [(th.get("data-column"), th.text_content().strip().rstrip(" ▲▼"),
+    table = _list_table(html)
+    for mark in table.xpath('./thead//span[contains(@class, "sort-mark")]'):
+        mark.drop_tree()  # ⇅ ▲ ▼: the sort state, not the header's words
+    heads = table.xpath("./thead//th")
+    return [(th.get("data-column"), th.text_content().strip(),
              bool(th.xpath('.//a[contains(@class, "sort-link")]')))
             for th in heads if th.get("data-column")]
 
