@@ -6,7 +6,8 @@ confirmed (``allow_similar``). Imports apply the same index themselves (已存�
 
 The index of 100,000 names takes seconds to build, so it is kept per process and
 database and rebuilt only when the enterprise table changed (its signature: rows,
-highest id, sum of versions, deleted rows, newest update)."""
+highest id, sum of versions, deleted rows, newest update, name lengths); records only
+added since are added to it. The 查重 pairs are recomputed after any change."""
 
 from __future__ import annotations
 
@@ -102,12 +103,16 @@ def reason(score: float) -> str:
     return "名称相近"
 
 
-def _signature(session: Session) -> tuple:
+SUMS = ("count", "versions", "deleted", "name_lengths")  # what new rows add up to
+
+
+def _signature(session: Session, *, after_id: int = -1) -> dict:
     e = Enterprise
     row = session.exec(select(func.count(), func.max(e.id), func.sum(e.version),
                               func.count(e.deleted_at), func.max(e.updated_at),
-                              func.sum(func.length(e.name)))).one()
-    return tuple(str(x) for x in row)
+                              func.sum(func.length(e.name))).where(e.id > after_id)).one()
+    keys = ("count", "max_id", "versions", "deleted", "updated", "name_lengths")
+    return {k: (v or 0) if k in SUMS else str(v) for k, v in zip(keys, row, strict=True)}
 
 
 def _cached(session: Session, *, with_pairs: bool = False):
@@ -115,9 +120,26 @@ def _cached(session: Session, *, with_pairs: bool = False):
     signature = _signature(session)
     with _lock:
         state = _cache.get(where)
+        if state is not None and state[0] != signature and _only_added(session, state[0],
+                                                                       signature):
+            for row in session.exec(select(Enterprise.id, Enterprise.name,
+                                           Enterprise.credit_code, Enterprise.deleted_at)
+                                    .where(Enterprise.id > int(state[0]["max_id"]))):
+                state[1].add(row)
+            state[1].primed.clear()  # near keys looked up before did not see these
+            state = (signature, state[1], None)
         if state is None or state[0] != signature:
             state = (signature, EnterpriseIndex(session), None)
         if with_pairs and state[2] is None:
             state = (signature, state[1], state[1].pairs())
         _cache[where] = state
         return state
+
+
+def _only_added(session: Session, old: dict, new: dict) -> bool:
+    """Whether the table changed only by rows added after ``old`` was taken: then they
+    are added to the index, not the whole index rebuilt (a form after each new record)."""
+    if old["max_id"] == "None" or new["max_id"] == old["max_id"]:
+        return False
+    added = _signature(session, after_id=int(old["max_id"]))
+    return all(old[k] + added[k] == new[k] for k in SUMS)

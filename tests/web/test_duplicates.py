@@ -172,8 +172,15 @@ def test_the_cached_index_follows_changes(app, db, staff):
     """A record created, renamed or deleted after the index was built counts at once."""
     from crm.services import enterprises
 
-    duplicates.index(db)
+    before = duplicates.index(db)
+    assert before.check(NEAR, None).similar == []  # NEAR's near keys looked up once
     stored = enterprises.create_enterprise(session=db, user=staff, data={"name": STORED})
+    assert duplicates.index(db) is before  # a record added: added to the same index
     assert duplicates.index(db).check(NEAR, None).similar[0].key == stored.id
+    enterprises.update_enterprise(session=db, enterprise=stored, user=staff,
+                                  data={"name": "通化远方制药有限公司"})
+    assert duplicates.index(db).check(NEAR, None).similar == []
+    enterprises.update_enterprise(session=db, enterprise=stored, user=staff,
+                                  data={"name": STORED})
     enterprises.delete_enterprise(session=db, enterprise=stored, user=staff)
     assert duplicates.index(db).check(NEAR, None).similar == []
