@@ -18,7 +18,7 @@ from crm.generic.forms import form_data, model_form
 from crm.records import RecordType
 from crm.services import history as history_service
 from crm.services import permissions
-from crm.services.errors import ValidationFailed, VersionConflict
+from crm.services.errors import PossibleDuplicate, ValidationFailed, VersionConflict
 from crm.services.exporting import Names
 from crm.views_common import all_users, apply_errors, filter_options, page_of, render_conflict
 
@@ -116,19 +116,23 @@ class RecordViews:
         return {"form": form, "record_type": self.rt, self.obj_name: obj,
                 **self.form_context(session, obj)}
 
-    def render_form(self, session, form, obj, status: int = 200):
+    def render_form(self, session, form, obj, status: int = 200, **extra):
         return render_template(self.rt.template("form"),
-                               **self.form_page(session, form, obj)), status
+                               **self.form_page(session, form, obj), **extra), status
 
     def save(self, session, form, obj, call):
         """Run the service ``call``; its refusals become the form again: 422 with the
-        messages under their fields, 409 with the stored version beside the user's."""
+        messages under their fields, 409 with the stored version beside the user's,
+        or 409 with the possible duplicates (confirmed by the form's allow_similar)."""
         try:
             return call()
         except ValidationFailed as exc:
             session.rollback()
             apply_errors(form, exc)
             return self.render_form(session, form, obj, 422)
+        except PossibleDuplicate as exc:  # the form again, with the candidates to confirm
+            session.rollback()
+            return self.render_form(session, form, obj, 409, duplicates=exc.candidates)
         except VersionConflict as exc:
             session.rollback()
             return render_conflict(

@@ -64,6 +64,9 @@ class RecordType:
     create_denied: str = ""  # Forbidden messages; default: 您没有新建/修改<label>的权限。
     edit_denied: str = ""
     templates: dict[str, str] = field(default_factory=dict)
+    # flags create/update read from the data, which the API also takes from the query
+    # string (allow_similar); name → Chinese description for the OpenAPI document
+    flags: dict[str, str] = field(default_factory=dict)
     title_of: Callable[[Any], str] = lambda obj: getattr(obj, "name", "") or f"#{obj.id}"
 
     @property

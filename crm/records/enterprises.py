@@ -78,9 +78,11 @@ ENTERPRISES = RecordType(
     filters=EnterpriseFilters, columns=COLUMNS, rows=rows, list_title="重点招商企业名录",
     id_arg="enterprise_id", import_fields=ENTERPRISE_FIELDS,
     get=enterprises.get_enterprise,
-    create=enterprises.create_enterprise,
+    create=lambda *, session, data, user: enterprises.create_enterprise(
+        session=session, data=data, user=user, check_duplicates=True),
     update=lambda *, session, obj, data, user: enterprises.update_enterprise(
-        session=session, enterprise=obj, data=data, user=user),
+        session=session, enterprise=obj, data=data, user=user, check_duplicates=True),
+    flags={"allow_similar": "仍然保存与已有企业名称相近的企业（否则 409，附相近企业 candidates）"},
     delete=lambda *, session, obj, user: enterprises.delete_enterprise(
         session=session, enterprise=obj, user=user),
     restore=lambda *, session, obj, user: enterprises.restore_enterprise(

@@ -92,6 +92,7 @@ EXPECTATIONS: dict[str, dict] = {
     "enterprises.restore POST": EDIT_ALL,
     "io.merge GET": EDIT_ALL,
     "io.merge POST": EDIT_ALL,
+    "enterprises.duplicates GET": EDIT_ALL,   # 查重: those who merge
     # projects and follow-ups: a city user in their own city
     "projects.new GET": WRITE,
     "projects.new POST": WRITE,
