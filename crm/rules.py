@@ -147,6 +147,58 @@ def can_move_stage(old: str, new: str) -> bool:
     return new in STAGE_TRANSITIONS.get(old, set())
 
 
+# Stage words as staff and news reports write them (an import's 阶段 / 项目进展 column).
+STAGE_WORDS = {
+    "线索": "lead", "意向": "lead", "有意向": "lead",
+    "接洽": "contact", "已接洽": "contact", "对接中": "contact", "已对接": "contact",
+    "考察": "visit", "已考察": "visit", "考察中": "visit", "实地考察": "visit",
+    "洽谈": "negotiation", "在谈": "negotiation", "洽谈中": "negotiation",
+    "正在洽谈": "negotiation", "商谈中": "negotiation", "拟签约": "negotiation",
+    "签约": "signed", "已签约": "signed", "签约落地": "signed", "已签订": "signed",
+    "已签订协议": "signed", "签约未开工": "signed",
+    "开工": "started", "已开工": "started", "新开工": "started", "开工建设": "started",
+    "在建": "started", "建设中": "started", "续建": "started", "破土动工": "started",
+    "启动实施": "started", "施工中": "started", "正在建设": "started",
+    "投产": "producing", "已投产": "producing", "已运营": "producing",
+    "投产运营": "producing", "建成投产": "producing", "竣工投产": "producing",
+    "达产": "producing", "已达产": "producing", "运营": "producing", "投入运营": "producing",
+    "搁置": "paused", "已搁置": "paused", "暂缓": "paused", "暂停": "paused",
+    "终止": "dropped", "已终止": "dropped", "取消": "dropped", "已放弃": "dropped",
+}
+# Words that say less than a stage: the nearest stage, never a later one than the
+# word proves (a count of 开工 projects must not grow on a guess); the import warns.
+STAGE_GUESSES = {
+    "推进中": "negotiation", "加快推进": "negotiation", "推进": "negotiation",
+    "跟进中": "contact", "对接洽谈": "negotiation", "谋划": "lead", "谋划中": "lead",
+    "前期": "signed", "前期工作": "signed", "筹建": "signed", "筹建中": "signed",
+    "已落地": "signed", "落地": "signed",
+    "试生产": "started", "试运行": "started", "设备安装": "started", "设备调试": "started",
+    "竣工": "started", "已竣工": "started", "主体完工": "started",
+}
+_STAGE_NOISE = re.compile(r"[\s，,。.、;；:：!！]+")
+
+
+def stage_for_word(text: str | None) -> tuple[str | None, bool]:
+    """(stage, guessed) for a stage as written: a stored value, a label (洽谈), a word
+    of STAGE_WORDS (在建 → started), or a guess (推进中 → negotiation, guessed=True);
+    (None, False) when nothing fits."""
+    word = _STAGE_NOISE.sub("", text or "")
+    if not word:
+        return None, False
+    exact = code_for_label(STAGES, word) or STAGE_WORDS.get(word)
+    if exact:
+        return exact, False
+    if word in STAGE_GUESSES:
+        return STAGE_GUESSES[word], True
+    # 尚未开工 is not 开工, nor 预计年内投产 投产
+    if any(neg in word for neg in ("未", "没", "不", "尚", "预计", "计划", "拟", "将", "力争")):
+        return None, False
+    for known in sorted(STAGE_WORDS, key=len, reverse=True):  # 2024年6月已签约
+        if len(known) >= 2 and known in word:
+            return STAGE_WORDS[known], True
+    return None, False
+
+
 PROJECT_CLASSES = {"major": "重大产业化项目", "supporting": "配套项目"}
 COOPERATION_FORMS = {
     "investment": "项目投资",

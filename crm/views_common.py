@@ -5,17 +5,17 @@ Nothing here knows a business rule: rules live in crm.rules and crm.services.
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template, request, send_file
 from sqlmodel import Session, select
 
-from crm import clock, rules
-from crm.models import Park, Project, User
+from crm.models import Enterprise, Park, User
 from crm.queries import Page, list_page, lookup
-from crm.services import reference
+from crm.records.projects import light_of  # noqa: F401  (the views' name for it)
+from crm.services import followups as followup_service
+from crm.services import permissions, reference
 from crm.services.attachments import Store
 from crm.services.errors import ValidationFailed, VersionConflict
 
@@ -47,14 +47,15 @@ def all_users(session: Session) -> dict[int, User]:
     return {u.id: u for u in session.exec(select(User).order_by(User.username))}
 
 
-def light_of(project: Project, today: date | None = None) -> str | None:
-    """The progress light (红黄绿) with the thresholds in config."""
-    created = clock.date_of(project.created_at) or clock.today()
-    return rules.progress_light(
-        stage=project.stage, last_followup=project.last_followup_on,
-        next_due=project.next_due_on, created=created, today=today or clock.today(),
-        amber_days=current_app.config["LIGHT_AMBER_DAYS"],
-        red_days=current_app.config["LIGHT_RED_DAYS"])
+def card_context(session: Session, projects, user) -> dict:
+    """What a project's phone card shows beyond the row: its light, enterprise, next step,
+    and whether the user may add a follow-up to it (the card's 添加跟进 button)."""
+    return {"lights": {p.id: light_of(p) for p in projects},
+            "enterprise_names": names_by_id(session, Enterprise,
+                                            [p.enterprise_id for p in projects]),
+            "next_steps": followup_service.next_steps(session, [p.id for p in projects]),
+            "followable": {p.id for p in projects
+                           if permissions.can_edit_followup(user, None, p)}}
 
 
 def reference_lists(session: Session) -> dict:

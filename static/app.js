@@ -15,3 +15,17 @@ document.addEventListener("click", function (event) {
     window.print();
   }
 });
+
+// Buttons with data-map-toggle="<class>" data-target="<selector>" show or hide a map part
+// (the map page's 图层 and 图例 on a phone): the class goes on the target, aria-pressed follows.
+document.addEventListener("click", function (event) {
+  var button = event.target.closest("[data-map-toggle]");
+  if (!button) {
+    return;
+  }
+  var target = document.querySelector(button.dataset.target);
+  if (target) {
+    var on = target.classList.toggle(button.dataset.mapToggle);
+    button.setAttribute("aria-pressed", on ? "true" : "false");
+  }
+});

@@ -95,6 +95,9 @@ def build_document() -> dict:
             "delete": _operation(f"delete_{kind.name}", f"删除{kind.label}（软删除，可恢复）",
                                  tag, ok=("204", None), errors=["401", "403", "404"]),
         }
+        if kind.flags:
+            _document_flags(schemas, kind, create, update, paths[base]["post"],
+                            paths[item]["patch"])
         paths[f"{item}/restore"] = {
             "parameters": [_id_parameter()],
             "post": _operation(f"restore_{kind.name}", f"恢复已删除的{kind.label}", tag,
@@ -139,6 +142,45 @@ def build_document() -> dict:
                                                "description": "zhaoshang token create 用户名"}},
         },
     }
+
+
+DUPLICATE_SCHEMA = {
+    "type": "object",
+    "title": "可能重复",
+    "required": ["error", "candidates"],
+    "properties": {
+        "error": {"type": "string"},
+        "candidates": {"type": "array", "description": "名称相近的已有企业，相似度从高到低",
+                       "items": {"type": "object", "properties": {
+                           "id": {"type": "integer"}, "name": {"type": "string"},
+                           "credit_code": {"type": ["string", "null"]},
+                           "city": {"type": ["string", "null"]},
+                           "score": {"type": "number", "description": "相似度 0–100"}}}},
+    },
+}
+
+
+def _document_flags(schemas: dict, kind: RecordType, create: str, update: str,
+                    post: dict, patch: dict) -> None:
+    """A type's flags (allow_similar): a query parameter or a body field of create and
+    update; refused without one, the answer is 409 with the candidates."""
+    schemas["PossibleDuplicate"] = DUPLICATE_SCHEMA
+    params = [{"name": name, "in": "query", "required": False, "description": text,
+               "schema": {"type": "boolean", "default": False}}
+              for name, text in kind.flags.items()]
+    for component in (create, update):
+        for name, text in kind.flags.items():
+            schemas[component]["properties"][name] = {"type": "boolean", "default": False,
+                                                      "description": text}
+    post["parameters"] = params
+    post["responses"]["409"] = {
+        "description": "可能与已有企业重复（见 candidates）；确认后带 allow_similar=true 重试",
+        "content": {"application/json": {"schema": _ref("PossibleDuplicate")}}}
+    patch["parameters"] = params
+    patch["responses"]["409"] = {
+        "description": "版本冲突（见 current），或新名称可能与已有企业重复（见 candidates）",
+        "content": {"application/json": {"schema": {
+            "oneOf": [_ref("Conflict"), _ref("PossibleDuplicate")]}}}}
 
 
 def _ref(name: str) -> dict:

@@ -6,7 +6,8 @@ Every rule lives in the services (crm/services/*); this module only turns HTTP
 into service calls and service results and errors into JSON:
 
 * 400 malformed JSON / body not an object; 401 no or bad token; 403 Forbidden;
-  404 NotFound; 409 stale ``version`` (with ``current``); 422 field errors.
+  404 NotFound; 409 stale ``version`` (with ``current``) or a possible duplicate
+  enterprise (with ``candidates``; ``allow_similar=true`` confirms); 422 field errors.
 """
 
 from __future__ import annotations
@@ -25,7 +26,12 @@ from crm.models import Contact, Enterprise, EnterprisePublic, Project
 from crm.queries import list_page
 from crm.records import REGISTRY, RecordType, of_model
 from crm.services import permissions, projects
-from crm.services.errors import ServiceError, ValidationFailed, VersionConflict
+from crm.services.errors import (
+    PossibleDuplicate,
+    ServiceError,
+    ValidationFailed,
+    VersionConflict,
+)
 from crm.services.validation import parse
 
 DEFAULT_PER_PAGE = 50
@@ -81,6 +87,14 @@ def json_body() -> dict:
         raise BadRequest("请求体不是有效的 JSON。") from None
     if not isinstance(data, dict):
         raise BadRequest("请求体应为 JSON 对象（{...}）。")
+    return data
+
+
+def with_flags(kind: RecordType, data: dict) -> dict:
+    """The type's flags (allow_similar) given in the query string join the body."""
+    for name in kind.flags:
+        if name in request.args:
+            data[name] = request.args[name]
     return data
 
 
@@ -158,6 +172,8 @@ def _service_error(exc: ServiceError):
     body = {"error": str(exc)}
     if isinstance(exc, ValidationFailed):
         body["fields"] = exc.fields
+    if isinstance(exc, PossibleDuplicate):
+        body["candidates"] = exc.candidates
     return jsonify(body), exc.status
 
 
@@ -180,7 +196,7 @@ def list_view(kind: RecordType):
 def create_view(kind: RecordType):
     def view():
         session = get_session()
-        obj = kind.create(session=session, data=json_body(), user=api_user())
+        obj = kind.create(session=session, data=with_flags(kind, json_body()), user=api_user())
         response = jsonify(serialize(session, obj))
         response.status_code = 201
         response.headers["Location"] = url_for(f"api.{kind.name}_get", obj_id=obj.id)
@@ -198,7 +214,7 @@ def get_view(kind: RecordType):
 def update_view(kind: RecordType):
     def view(obj_id: int):
         session = get_session()
-        data = json_body()
+        data = with_flags(kind, json_body())
         obj = kind.update(session=session, obj=load(kind, obj_id), data=data, user=api_user())
         return jsonify(serialize(session, obj))
     return view

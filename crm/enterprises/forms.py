@@ -42,6 +42,7 @@ class EnterpriseForm(FlaskForm):
     notes = TextAreaField("备注", render_kw={"rows": 3})
     contacts = FieldList(FormField(ContactForm), min_entries=3, max_entries=10)
     version = HiddenField()
+    allow_similar = BooleanField("仍然新建")  # shown with the possible duplicates only
 
     def service_data(self) -> dict:
         data = {name: f.data for name, f in self._fields.items()

@@ -4,7 +4,7 @@ contacts and choices."""
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import jsonify, render_template, request
 from flask_login import current_user, login_required
 from sqlmodel import select
 
@@ -14,6 +14,7 @@ from crm.generic import RecordViews, blueprint
 from crm.models import Project
 from crm.queries import lookup as lookup_queries
 from crm.records.enterprises import ENTERPRISES
+from crm.services import duplicates as duplicate_service
 from crm.services import enterprises as service
 from crm.services import followups as followup_service
 from crm.services import history as history_service
@@ -32,7 +33,8 @@ class EnterpriseViews(RecordViews):
     obj_name = "e"
 
     def list_context(self, session, page, users) -> dict:
-        return {"can_edit": permissions.can_edit_enterprise(current_user)}
+        can_edit = permissions.can_edit_enterprise(current_user)
+        return {"can_edit": can_edit, "editable": {e.id for e in page.items} if can_edit else set()}
 
     def detail_context(self, session, enterprise) -> dict:
         projects = list(session.exec(select(Project).where(
@@ -80,6 +82,31 @@ class EnterpriseViews(RecordViews):
 
 bp = blueprint(ENTERPRISES, EnterpriseViews(ENTERPRISES))
 
+DUPLICATES_PER_PAGE = 50
+
+
+@bp.route("/duplicates")
+@login_required
+def duplicates():
+    """查重: suspected duplicate pairs across the registry, best first, each with a
+    merge link (the merge page preselected with the pair). Staff and admin: they merge."""
+    permissions.require(permissions.can_edit_enterprise(current_user), "您没有合并企业的权限。")
+    page = max(request.args.get("page", 1, type=int), 1)
+    pairs, total = duplicate_service.pairs(get_session(), page=page,
+                                           per_page=DUPLICATES_PER_PAGE)
+    pages = max((total + DUPLICATES_PER_PAGE - 1) // DUPLICATES_PER_PAGE, 1)
+    pager = {"page": min(page, pages), "pages": pages, "total": total, "capped": False}
+    return render_template("enterprises/duplicates.html", pairs=pairs, pager=pager,
+                           keep_first=keep_first)
+
+
+def keep_first(pair) -> tuple:
+    """(keep, drop) as offered: the record with a credit code, else the older one."""
+    a, b = pair.a, pair.b
+    if bool(b.credit_code) > bool(a.credit_code) or (
+            bool(b.credit_code) == bool(a.credit_code) and b.id < a.id):
+        a, b = b, a
+    return a, b
 
 @bp.route("/lookup")
 @login_required

@@ -1,5 +1,5 @@
 """Follow-ups (跟进记录): the generic record pages (crm.generic), with what is the
-follow-up's own: its list's related names, the form's pre-fill from a project
+follow-up's own: who may restore its rows, the form's pre-fill from a project
 or enterprise, and where a save returns to."""
 
 from __future__ import annotations
@@ -26,11 +26,12 @@ class FollowUpViews(RecordViews):
         projects = by_id(session, Project, [f.project_id for f in page.items])
         me = self.user()
         return {
+            "editable": {f.id for f in page.items if permissions.can_edit_followup(
+                me, f, projects.get(f.project_id))},
+            # the phone cards (templates/_cards.html) show the project or the enterprise
             "projects": projects,
             "enterprise_names": names_by_id(session, Enterprise,
                                             [f.enterprise_id for f in page.items]),
-            "editable": {f.id for f in page.items if permissions.can_edit_followup(
-                me, f, projects.get(f.project_id))},
         }
 
     def detail_context(self, session, followup) -> dict:

@@ -16,10 +16,9 @@ from crm import rules
 from crm.db import get_session
 from crm.generic.forms import form_data, model_form
 from crm.records import RecordType
-from crm.records.base import GENERIC_TEMPLATES
 from crm.services import history as history_service
 from crm.services import permissions
-from crm.services.errors import ValidationFailed, VersionConflict
+from crm.services.errors import PossibleDuplicate, ValidationFailed, VersionConflict
 from crm.services.exporting import Names
 from crm.views_common import all_users, apply_errors, filter_options, page_of, render_conflict
 
@@ -48,12 +47,9 @@ class RecordViews:
         return current_user._get_current_object()  # the proxy resolves on every use
 
     def list_context(self, session, page, users) -> dict:
-        """More for the list template (names of related rows …)."""
-        if self.rt.template("list") != GENERIC_TEMPLATES["list"]:
-            return {}
+        """More for the list template: which rows the user may restore …"""
         me = self.user()
-        return {"rows": list(self.rt.row_values(session, page.items, Names(session))),
-                "editable": {o.id for o in page.items if self.rt.can_edit(session, me, o)}}
+        return {"editable": {o.id for o in page.items if self.rt.can_edit(session, me, o)}}
 
     def detail_context(self, session, obj) -> dict:
         return {"fields": self.shown_fields(obj),
@@ -120,19 +116,23 @@ class RecordViews:
         return {"form": form, "record_type": self.rt, self.obj_name: obj,
                 **self.form_context(session, obj)}
 
-    def render_form(self, session, form, obj, status: int = 200):
+    def render_form(self, session, form, obj, status: int = 200, **extra):
         return render_template(self.rt.template("form"),
-                               **self.form_page(session, form, obj)), status
+                               **self.form_page(session, form, obj), **extra), status
 
     def save(self, session, form, obj, call):
         """Run the service ``call``; its refusals become the form again: 422 with the
-        messages under their fields, 409 with the stored version beside the user's."""
+        messages under their fields, 409 with the stored version beside the user's,
+        or 409 with the possible duplicates (confirmed by the form's allow_similar)."""
         try:
             return call()
         except ValidationFailed as exc:
             session.rollback()
             apply_errors(form, exc)
             return self.render_form(session, form, obj, 422)
+        except PossibleDuplicate as exc:  # the form again, with the candidates to confirm
+            session.rollback()
+            return self.render_form(session, form, obj, 409, duplicates=exc.candidates)
         except VersionConflict as exc:
             session.rollback()
             return render_conflict(
@@ -150,7 +150,11 @@ class RecordViews:
         context = {"record_type": self.rt, "filters": filters, "args": filters.to_args(),
                    "page": page, "users": users, "opts": opts,
                    "description": filters.describe(opts["division_names"]),
-                   "can_create": self.rt.can_create(self.user())}
+                   "can_create": self.rt.can_create(self.user()),
+                   # the declared columns' values, as the export writes them
+                   "columns": self.rt.page_columns,
+                   "rows": list(self.rt.row_values(session, page.items, Names(
+                       session, divisions=opts["division_names"], users=users)))}
         return render_template(self.rt.template("list"),
                                **context | self.list_context(session, page, users))
 

@@ -31,7 +31,7 @@ from crm.db import get_session
 from crm.io.forms import ConfirmForm, MergeForm, UploadForm
 from crm.models import Enterprise
 from crm.records import importable
-from crm.services import dedupe, exporting, importing, permissions
+from crm.services import dedupe, duplicates, exporting, importing, permissions
 from crm.services.errors import ServiceError
 from crm.tabular.limits import ReadLimits
 from crm.tabular.writers import iter_csv
@@ -190,6 +190,19 @@ def import_upload():
     return render_template("io/upload.html", form=form, kinds=importable())
 
 
+@bp.route("/import/template/<kind>.xlsx")
+@login_required
+def import_template(kind: str):
+    """An empty sheet with our headers, to fill in and import."""
+    if kind not in importable():
+        abort(404)
+    fh = io.BytesIO()
+    importing.write_template(kind, fh)
+    fh.seek(0)
+    name = f"{importing.KINDS[kind]}导入模板.xlsx"
+    return send_file(fh, mimetype=MIMETYPES["xlsx"], as_attachment=True, download_name=name)
+
+
 @bp.route("/import/<token>")
 @login_required
 def import_preview(token: str):
@@ -287,7 +300,7 @@ def merge():
             else:
                 flash(f"已将“{drop.name}”合并到“{keep.name}”。", "success")
                 return redirect(_enterprise_url(keep.id))
-    similar = dedupe.possible_duplicates(session, keep) if keep is not None else []
+    similar = duplicates.candidates_of(session, keep) if keep is not None else []
     return render_template(
         "io/merge.html",
         form=form,

@@ -8,15 +8,19 @@ from sqlmodel import func, select
 
 from crm import clock, rules
 from crm.db import get_session
-from crm.models import Enterprise, Project
+from crm.models import Project
 from crm.queries import DocketFilters
+from crm.records import projects as projects_record
+from crm.records.columns import page_columns
+from crm.records.projects import DOCKET_COLUMNS
 from crm.services import dashboard, permissions
 from crm.services import jizhe as jizhe_service
 from crm.services import projects as project_service
+from crm.services.exporting import Names
 from crm.views_common import (
     all_users,
+    card_context,
     filter_options,
-    light_of,
     names_by_id,
     page_of,
 )
@@ -68,11 +72,13 @@ def docket():
     status = filters.case_status
     return render_template(
         "main/docket.html", filters=filters, args=args, status=status, page=page, opts=opts,
-        enterprise_names=names_by_id(session, Enterprise, [p.enterprise_id for p in page.items]),
-        users=users, lights={p.id: light_of(p) for p in page.items},
+        columns=page_columns(DOCKET_COLUMNS), users=users,
+        rows=list(projects_record.rows(session, page.items, Names(  # as exported
+            session, divisions=opts["division_names"], users=users))),
         editable={p.id for p in page.items if permissions.can_edit_project(current_user, p)},
         line=project_service.case_by_case_line_wan(session),
-        counts=_case_counts(session))
+        counts=_case_counts(session),
+        **card_context(session, page.items, current_user._get_current_object()))
 
 
 def _case_counts(session) -> dict[str, int]:

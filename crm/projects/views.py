@@ -26,6 +26,7 @@ from crm.views_common import (
     all_users,
     apply_errors,
     back,
+    card_context,
     choices,
     county_choices,
     filter_options,
@@ -43,7 +44,9 @@ class ProjectViews(RecordViews):
     obj_name = "p"
 
     def list_context(self, session, page, users) -> dict:
-        return _list_context(session, page.items)
+        me = current_user._get_current_object()  # the proxy resolves on every use
+        return {"editable": {p.id for p in page.items if permissions.can_edit_project(me, p)}
+                } | card_context(session, page.items, me)
 
     def detail_context(self, session, project) -> dict:
         return _detail_context(session, project)
@@ -88,7 +91,7 @@ def _list_context(session, projects):
         "users": users,
         "lights": {p.id: light_of(p) for p in projects},
         "editable": {p.id for p in projects if permissions.can_edit_project(me, p)},
-    }
+    } | card_context(session, projects, me)
 
 
 @bp.route("/board")

@@ -11,7 +11,7 @@ from crm.records.base import RecordType
 from crm.records.enterprises import ENTERPRISES
 from crm.records.followups import FOLLOWUPS
 from crm.records.projects import EXTRA_EXPORTS, PROJECTS
-from crm.services import attachments, exporting, importing
+from crm.services import attachments, display, exporting, importing
 
 __all__ = ["REGISTRY", "RecordType", "exportable", "get", "importable", "of_model", "register",
            "unregister"]
@@ -24,6 +24,8 @@ def register(record_type: RecordType) -> RecordType:
     Pages and API routes are added when a blueprint or app registers it (crm.generic)."""
     REGISTRY[record_type.name] = record_type
     exporting.register(record_type.export_kind())
+    display.register(record_type.object_type, record_type.label, record_type.labels,
+                     record_type.vocabularies)
     attachments.register(attachments.RecordKind(
         record_type.name, record_type.label, record_type.model, record_type.object_type,
         f"{record_type.name}.detail", record_type.id_arg, record_type.can_edit))

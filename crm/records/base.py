@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from crm.models import User
 from crm.queries import ListFilters
+from crm.records.columns import ListColumn, page_columns
 from crm.services import permissions
 from crm.services.exporting import ExportKind, Names, plain_rows
 from crm.tabular.headers import FieldSpec
@@ -46,7 +47,7 @@ class RecordType:
     public_schema: type[BaseModel]
     labels: dict[str, str]  # field → Chinese label
     filters: type[ListFilters]
-    columns: list[Column]  # the list page's columns, and the export's
+    columns: list[Column]  # the export's columns; the list page's are page_columns
     get: Callable[..., Any]
     create: Callable[..., Any]
     update: Callable[..., Any]
@@ -63,6 +64,9 @@ class RecordType:
     create_denied: str = ""  # Forbidden messages; default: 您没有新建/修改<label>的权限。
     edit_denied: str = ""
     templates: dict[str, str] = field(default_factory=dict)
+    # flags create/update read from the data, which the API also takes from the query
+    # string (allow_similar); name → Chinese description for the OpenAPI document
+    flags: dict[str, str] = field(default_factory=dict)
     title_of: Callable[[Any], str] = lambda obj: getattr(obj, "name", "") or f"#{obj.id}"
 
     @property
@@ -78,6 +82,11 @@ class RecordType:
 
     def edit_refusal(self) -> str:
         return self.edit_denied or f"您没有修改{self.label}的权限。"
+
+    @property
+    def page_columns(self) -> list[ListColumn]:
+        """The columns the list page shows: the export's, less those marked page=False."""
+        return page_columns(self.columns)
 
     def template(self, page: str) -> str:
         return self.templates.get(page) or GENERIC_TEMPLATES[page]

@@ -11,34 +11,35 @@ from crm.models import Contact, Enterprise, EnterpriseCreate, EnterprisePublic, 
 from crm.models.enterprise import ENTERPRISE_LABELS
 from crm.queries import EnterpriseFilters
 from crm.records.base import RecordType
+from crm.records.columns import ListColumn as C
 from crm.services import enterprises, permissions
 from crm.services.exporting import Names
 from crm.tabular.fields import ENTERPRISE_FIELDS
-from crm.tabular.writers import Column as C
 
 VOCABULARIES = {"kind": rules.ENTERPRISE_KINDS, "priority": rules.PRIORITIES}
 
+# The export's columns; the page shows those not marked page=False (see crm.records.columns)
 COLUMNS = [
-    C("name", "企业名称"),
-    C("credit_code", "统一社会信用代码"),
-    C("province", "所在省份"),
-    C("city", "所在城市"),
+    C("name", "企业名称", sort="name", cell="enterprise_name"),
+    C("credit_code", "统一社会信用代码", page=False),
+    C("province", "所在省份", page=False),
+    C("city", "所在城市", short="所在地", cell="location"),
     C("chain_segment", "产业链环节"),
-    C("kind", "企业类型"),
-    C("is_key_target", "重点招商企业", "bool"),
-    C("priority", "优先级"),
-    C("revenue_wan", "营业收入（万元）", "wan"),
-    C("jizhe", "吉浙线索", "bool"),
-    C("contact_name", "联系人"),
-    C("contact_title", "职务"),
-    C("contact_phone", "电话"),
-    C("contact_email", "邮箱"),
-    C("other_contacts", "其他联系人"),
+    C("kind", "企业类型", short="类型"),
+    C("is_key_target", "重点招商企业", "bool", page=False),
+    C("priority", "优先级", sort="priority"),
+    C("revenue_wan", "营业收入（万元）", "wan", short="营业收入", sort="revenue", cell="amount"),
+    C("jizhe", "吉浙线索", "bool", page=False),
+    C("contact_name", "联系人", page=False),
+    C("contact_title", "职务", page=False),
+    C("contact_phone", "电话", page=False),
+    C("contact_email", "邮箱", page=False),
+    C("other_contacts", "其他联系人", page=False),
     C("owner", "负责人"),
-    C("lon", "经度", "number"),
-    C("lat", "纬度", "number"),
-    C("notes", "备注"),
-    C("updated_at", "更新时间", "datetime"),
+    C("lon", "经度", "number", page=False),
+    C("lat", "纬度", "number", page=False),
+    C("notes", "备注", page=False),
+    C("updated_at", "更新时间", "datetime", sort="updated", cell="date"),
 ]
 
 
@@ -77,9 +78,11 @@ ENTERPRISES = RecordType(
     filters=EnterpriseFilters, columns=COLUMNS, rows=rows, list_title="重点招商企业名录",
     id_arg="enterprise_id", import_fields=ENTERPRISE_FIELDS,
     get=enterprises.get_enterprise,
-    create=enterprises.create_enterprise,
+    create=lambda *, session, data, user: enterprises.create_enterprise(
+        session=session, data=data, user=user, check_duplicates=True),
     update=lambda *, session, obj, data, user: enterprises.update_enterprise(
-        session=session, enterprise=obj, data=data, user=user),
+        session=session, enterprise=obj, data=data, user=user, check_duplicates=True),
+    flags={"allow_similar": "仍然保存与已有企业名称相近的企业（否则 409，附相近企业 candidates）"},
     delete=lambda *, session, obj, user: enterprises.delete_enterprise(
         session=session, enterprise=obj, user=user),
     restore=lambda *, session, obj, user: enterprises.restore_enterprise(

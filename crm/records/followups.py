@@ -11,23 +11,25 @@ from crm.models import FollowUp, FollowUpCreate, FollowUpPublic, FollowUpUpdate,
 from crm.models.followup import FOLLOWUP_LABELS
 from crm.queries import FollowUpFilters
 from crm.records.base import RecordType
+from crm.records.columns import ListColumn as C
 from crm.services import followups, permissions
 from crm.services.exporting import Names
-from crm.tabular.writers import Column as C
+from crm.tabular.fields import FOLLOWUP_FIELDS
 
 VOCABULARIES = {"kind": rules.FOLLOWUP_KINDS}
 
+# The export's columns; the page shows those not marked page=False (see crm.records.columns)
 COLUMNS = [
-    C("date", "跟进日期", "date"),
-    C("project", "项目"),
-    C("enterprise", "企业"),
-    C("city", "落地市（州）"),
-    C("kind", "跟进方式"),
-    C("participants", "参与人员"),
-    C("summary", "跟进内容"),
-    C("next_step", "下一步工作"),
-    C("next_due", "下一步截止日期", "date"),
-    C("done", "已完成", "bool"),
+    C("date", "跟进日期", "date", short="日期", sort="date", cell="date_link"),
+    C("project", "项目", cell="project_link"),
+    C("enterprise", "企业", cell="enterprise_link"),
+    C("city", "落地市（州）", page=False),
+    C("kind", "跟进方式", short="方式"),
+    C("participants", "参与人员", page=False),
+    C("summary", "跟进内容", limit=60),
+    C("next_step", "下一步工作", short="下一步", limit=30),
+    C("next_due", "下一步截止日期", "date", short="下一步截止", sort="next_due", cell="due"),
+    C("done", "已完成", "bool", page=False),
     C("user", "记录人"),
 ]
 
@@ -43,6 +45,7 @@ def rows(session: Session, batch: list[FollowUp], names: Names) -> Iterator[dict
         yield {
             **f.model_dump(),
             "project": project[0] if project else None,
+            "enterprise_id": ent_id,  # the page links the name
             "enterprise": enterprises.get(ent_id, (None,))[0],
             "city": names.divisions.get(project[2]) if project else None,
             "kind": rules.label(rules.FOLLOWUP_KINDS, f.kind),
@@ -59,6 +62,7 @@ FOLLOWUPS = RecordType(
     create_schema=FollowUpCreate, update_schema=FollowUpUpdate, public_schema=FollowUpPublic,
     labels=FOLLOWUP_LABELS, vocabularies=VOCABULARIES, filters=FollowUpFilters,
     columns=COLUMNS, rows=rows, list_title="跟进记录", id_arg="followup_id",
+    import_fields=FOLLOWUP_FIELDS,
     get=followups.get_followup,
     create=followups.create_followup,
     update=lambda *, session, obj, data, user: followups.update_followup(

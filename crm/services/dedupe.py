@@ -4,6 +4,7 @@ and merge two into one without losing a project, follow-up or contact."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import combinations, product
 
 from sqlmodel import Session, select
 
@@ -11,11 +12,11 @@ from crm import rules
 from crm.models import Contact, Enterprise, FollowUp, Project, User
 from crm.services import attachments, audit, permissions, records
 from crm.services.errors import ValidationFailed
+from crm.tabular.name_join import near_pairs
 from crm.tabular.name_parts import SHORT_MAX, parts
 from crm.tabular.names import (
     DUPLICATE_SCORE,
     NameMatch,
-    best_matches,
     key_score,
     normalize_name,
     similar_keys,
@@ -86,21 +87,60 @@ class EnterpriseIndex:
         keys = [normalize_name(n) for n in names]
         self.primed = similar_keys(keys, [*self.ids_of_key, *keys], threshold=DUPLICATE_SCORE)
 
-    def check(self, name: str | None, credit_code: str | None) -> Verdict:
-        if credit_code and credit_code in self.by_code:
-            found = self.by_code[credit_code]
+    def check(self, name: str | None, credit_code: str | None, *,
+              ignore_id: int | None = None) -> Verdict:
+        """``ignore_id``: the record being edited, which is not its own duplicate."""
+        found = self.by_code.get(credit_code) if credit_code else None
+        if found is not None and found.id != ignore_id:
             where = "（在回收站中）" if found.deleted_at is not None else ""
             return Verdict(found, f"统一社会信用代码与已有企业“{found.name}”{where}相同")
         key = normalize_name(name)
-        found = self.by_id[self.ids_of_key[key][0]] if key in self.ids_of_key else None
+        same = [i for i in self.ids_of_key.get(key, ()) if i != ignore_id]
+        found = self.by_id[same[0]] if same else None
         if found is not None and not (credit_code and found.credit_code):
             return Verdict(found, f"与已有企业“{found.name}”名称相同")
         similar = [
             NameMatch(i, self.by_id[i].name, score)
-            for i, score in self._near(key)
-            if not (credit_code and self.by_id[i].credit_code)
+            for i, score in self._near(key, limit=6)
+            if i != ignore_id and not (credit_code and self.by_id[i].credit_code)
         ]
-        return Verdict(similar=similar)
+        return Verdict(similar=similar[:5])
+
+    def pairs(self) -> list[tuple[int, int, float]]:
+        """Every pair of live records ``check`` would call alike — the same key, or a
+        ``key_score`` of ``DUPLICATE_SCORE`` or more between candidates found as
+        ``_near`` finds them (near keys, the same body, short-name heads) — best
+        first, as (id, id, score). Two records with credit codes are two companies."""
+        found: dict[tuple[int, int], float] = {}
+        for ids in self.ids_of_key.values():
+            for a, b in combinations(ids, 2):
+                self._pair(found, a, b, 100.0)
+        scored: set[tuple[str, str]] = set()
+        for a, b in self._candidate_keys():
+            if a == b or (a, b) in scored or (b, a) in scored:
+                continue
+            scored.add((a, b))
+            score = key_score(a, b)
+            if score >= DUPLICATE_SCORE:
+                for i, j in product(self.ids_of_key[a], self.ids_of_key[b]):
+                    self._pair(found, i, j, score)
+        return sorted(((a, b, s) for (a, b), s in found.items()), key=lambda p: (-p[2], p[0]))
+
+    def _pair(self, found: dict, a: int, b: int, score: float) -> None:
+        if self.by_id[a].credit_code and self.by_id[b].credit_code:
+            return
+        pair = (min(a, b), max(a, b))
+        found[pair] = max(score, found.get(pair, 0.0))
+
+    def _candidate_keys(self):
+        yield from ((a, b) for a, b, _ in near_pairs(self.ids_of_key))
+        for keys in self.keys_of_body.values():
+            yield from combinations(sorted(keys), 2)
+        for key in self.ids_of_key:  # a short name against the full names it may head
+            p = parts(key)
+            if len(p.short) <= SHORT_MAX:
+                for others in self._short_candidates(p):
+                    yield from ((key, other) for other in others)
 
     def _near(self, key: str, limit: int = 5) -> list[tuple[int, float]]:
         """(id, score) of the enterprises whose names are near ``key``, best first."""
@@ -130,16 +170,6 @@ class EnterpriseIndex:
         if len(p.short) <= SHORT_MAX:
             found += [self.heads.get(h, set()) for h in heads]
         return found
-
-
-def possible_duplicates(
-    session: Session, enterprise: Enterprise, *, limit: int = 5
-) -> list[NameMatch]:
-    """Other live enterprises whose names are close to this one's (for the merge page)."""
-    stmt = select(Enterprise.id, Enterprise.name).where(
-        Enterprise.deleted_at.is_(None), Enterprise.id != enterprise.id
-    )
-    return best_matches(enterprise.name, list(session.exec(stmt)), limit=limit)
 
 
 # --- merge -------------------------------------------------------------------

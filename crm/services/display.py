@@ -6,8 +6,9 @@ read values through ``display_value``. Names behind ids (users, enterprises, pro
 parks) come from ``Names``, which loads them in one query per table for a whole page:
 callers ``want`` every id first, then read. Soft-deleted rows keep their names.
 
-The vocabularies and labels below are read from the models and ``crm.rules``; the
-record registry (crm/records/) will own them later, and only this table moves then.
+Every declared record type (crm/records/) registers its label, field labels and
+vocabularies here (``register``); the tables below hold what is not a record type
+(users, settings) and the words of old rows.
 """
 
 from __future__ import annotations
@@ -73,6 +74,8 @@ VOCABS = {
 }
 # ``kind`` means the enterprise kind on an enterprise and the follow-up kind on a follow-up.
 KIND_VOCABS = {"enterprise": rules.ENTERPRISE_KINDS, "followup": rules.FOLLOWUP_KINDS}
+# A declared type's own vocabularies (registered), before the shared ones above.
+TYPE_VOCABS: dict[str, dict[str, dict]] = {}
 AMOUNT_FIELDS = {"planned_investment_wan", "actual_investment_wan", "equipment_investment_wan",
                  "revenue_wan", "amount_wan", "cap_wan", rules.CASE_BY_CASE_LINE_SETTING}
 DIVISION_FIELDS = {"city_code", "county_code", "source_city"}
@@ -91,6 +94,14 @@ _MAX_ID = 2**31 - 1  # an id column's range: anything else in an old row is show
 # ``<LocalProxy unbound>``, ``<werkzeug.local.LocalProxy object at 0x…>``: a repr written
 # into an old row instead of a value (notes that merely start with "<" are text).
 _REPR = re.compile(r"^<(?:[\w.]*LocalProxy\b|[\w.]+ object at 0x[0-9a-fA-F]+>)")
+
+
+def register(object_type: str, label: str, labels: dict[str, str],
+             vocabularies: dict[str, dict]) -> None:
+    """A record type's words, from its declaration (crm.records.register)."""
+    OBJECT_TYPES[object_type] = label
+    FIELD_LABELS[object_type] = FIELD_LABELS.get(object_type, {}) | labels
+    TYPE_VOCABS[object_type] = vocabularies
 
 
 # --- names behind ids, loaded per page ---------------------------------------------------
@@ -207,7 +218,9 @@ def display_value(record_type: str, field: str, value, names: Names) -> str:
         return names.name(REFERENCES[field], value)
     if field in DIVISION_FIELDS:
         return names.division(value)
-    vocab = KIND_VOCABS.get(record_type) if field == "kind" else VOCABS.get(field)
+    vocab = TYPE_VOCABS.get(record_type, {}).get(field)
+    if vocab is None:
+        vocab = KIND_VOCABS.get(record_type) if field == "kind" else VOCABS.get(field)
     if vocab:
         return _vocab_label(vocab, value)
     if field in AMOUNT_FIELDS:

@@ -17,7 +17,7 @@ from crm.models import (
     User,
 )
 from crm.models.enterprise import ENTERPRISE_LABELS
-from crm.services import audit, geo, permissions, records, reference
+from crm.services import audit, duplicates, geo, permissions, records, reference
 from crm.services.errors import ValidationFailed
 from crm.services.validation import (
     check_choice,
@@ -55,8 +55,17 @@ class NewEnterprise:
 
 @records.refuse_races()
 def create_enterprise(*, session: Session, data: dict | EnterpriseCreate, user: User,
-                      commit: bool = True) -> Enterprise:
+                      commit: bool = True, check_duplicates: bool = False) -> Enterprise:
+    """``check_duplicates``: the form's and the API's rule (crm.services.duplicates),
+    confirmed by ``allow_similar`` in ``data``; imports check with their own index."""
+    allow_similar = False
+    if isinstance(data, dict):
+        data = dict(data)
+        allow_similar = duplicates.flag(data.pop("allow_similar", None))
     new = prepare_enterprise(session=session, data=data, user=user)
+    if check_duplicates:
+        duplicates.refuse(session, new.row["name"], new.row["credit_code"],
+                          allow_similar=allow_similar)
     enterprise = Enterprise(**new.row)
     session.add(enterprise)
     session.flush()
@@ -108,10 +117,12 @@ def _contact_name(contact) -> str:
 
 
 @records.refuse_races("enterprise")
-def update_enterprise(*, session: Session, enterprise: Enterprise, data: dict, user: User
-                      ) -> Enterprise:
+def update_enterprise(*, session: Session, enterprise: Enterprise, data: dict, user: User,
+                      check_duplicates: bool = False) -> Enterprise:
+    """``check_duplicates``: a new name is held to the rule of a new enterprise."""
     permissions.require(permissions.can_edit_enterprise(user), "您没有修改企业的权限。")
     raw = _clean(dict(data))
+    allow_similar = duplicates.flag(raw.pop("allow_similar", None))
     version = raw.pop("version", None)
     records.check_version(enterprise, version, raw)
     payload = parse(EnterpriseUpdate, raw, ENTERPRISE_LABELS)
@@ -121,6 +132,9 @@ def update_enterprise(*, session: Session, enterprise: Enterprise, data: dict, u
     merged = {**current, **values}
     _validate(session, merged, existing_id=enterprise.id, stored=enterprise)
     values = {key: merged[key] for key in values}  # labels mapped to codes (专精特新 → specialized)
+    if check_duplicates and values.get("name", enterprise.name) != enterprise.name:
+        duplicates.refuse(session, values["name"], merged.get("credit_code"),
+                          allow_similar=allow_similar, ignore_id=enterprise.id)
     changes = records.apply_changes(enterprise, values)
     version_bumped = bool(changes)
     before = (enterprise.jizhe, enterprise.city_code)

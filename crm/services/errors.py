@@ -39,3 +39,16 @@ class Forbidden(ServiceError):
 
     def __init__(self, message: str = "您没有权限执行此操作。"):
         super().__init__(message)
+
+
+class PossibleDuplicate(ServiceError):
+    """The name is near existing enterprises'; saved only when confirmed (``allow_similar``).
+    ``candidates``: dicts with id, name, credit_code, city and score, best first."""
+
+    status = 409
+
+    def __init__(self, candidates: list[dict]):
+        names = "、".join(f"“{c['name']}”" for c in candidates)
+        super().__init__(f"可能与已有企业重复：{names}。确认不是同一家企业后可仍然保存"
+                         f"（allow_similar=true）。")
+        self.candidates = candidates

@@ -50,10 +50,17 @@ class ExportResult:
 class Names:
     """Id → name look-ups loaded once per export."""
 
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, *, divisions: dict | None = None,
+                 users: dict | None = None):
+        """``divisions`` (code → name) and ``users`` (id → User) when the caller, a list
+        page, has them already."""
         self.session = session
-        self.divisions = reference.division_names(session)
-        self.users = {u.id: u.label for u in session.exec(select(User))}
+        if divisions is None:
+            divisions = reference.division_names(session)
+        if users is None:
+            users = {u.id: u for u in session.exec(select(User))}
+        self.divisions = divisions
+        self.users = {i: u.label for i, u in users.items()}
         self.parks = {p.id: p.name for p in session.exec(select(Park))}
         self._enterprises: dict[int, tuple[str, str | None]] = {}
         self._projects: dict[int, tuple[str, int | None, str | None]] = {}

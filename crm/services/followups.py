@@ -20,20 +20,32 @@ def get_followup(session: Session, followup_id, *, include_deleted: bool = False
 
 
 @records.refuse_races()
-def create_followup(*, session: Session, data: dict | FollowUpCreate, user: User) -> FollowUp:
-    raw = _clean(data.model_dump() if isinstance(data, FollowUpCreate) else dict(data))
-    payload = parse(FollowUpCreate, raw, FOLLOWUP_LABELS)
-    values = payload.model_dump()
-    project = _validate(session, values)
-    followup = FollowUp(**values, user_id=user.id)
-    _require_edit(user, followup, project)
+def create_followup(*, session: Session, data: dict | FollowUpCreate, user: User,
+                    commit: bool = True) -> FollowUp:
+    followup, project = prepare_followup(session=session, data=data, user=user)
     session.add(followup)
     session.flush()
     audit.record(session, user=user, action="create", obj=followup,
-                 changes=audit.diff({}, values), summary=followup.summary[:60])
+                 changes=audit.diff({}, _values(followup)), summary=followup.summary[:60])
     refresh_project_dates(session, project)
-    session.commit()
+    if commit:
+        session.commit()
     return followup
+
+
+def prepare_followup(*, session: Session, data: dict | FollowUpCreate,
+                     user: User) -> tuple[FollowUp, Project | None]:
+    """Every check of a new follow-up, writing nothing (an import's preview)."""
+    raw = _clean(data.model_dump() if isinstance(data, FollowUpCreate) else dict(data))
+    values = parse(FollowUpCreate, raw, FOLLOWUP_LABELS).model_dump()
+    project = _validate(session, values)
+    followup = FollowUp(**values, user_id=user.id)
+    _require_edit(user, followup, project)
+    return followup, project
+
+
+def _values(followup: FollowUp) -> dict:
+    return {key: getattr(followup, key) for key in FollowUpCreate.model_fields}
 
 
 @records.refuse_races("followup")
@@ -104,6 +116,21 @@ def timeline(session: Session, *, project_id: int | None = None,
     if enterprise_id is not None:
         stmt = stmt.where(FollowUp.enterprise_id == enterprise_id)
     return list(session.exec(stmt.order_by(FollowUp.date.desc(), FollowUp.id.desc())))
+
+
+def next_steps(session: Session, project_ids) -> dict[int, str]:
+    """The newest open follow-up's 下一步 of each project (the list cards show it)."""
+    ids = {i for i in project_ids if i is not None}
+    if not ids:
+        return {}
+    stmt = select(FollowUp.project_id, FollowUp.next_step).where(
+        FollowUp.project_id.in_(ids), FollowUp.deleted_at.is_(None),
+        FollowUp.done.is_(False), FollowUp.next_step != "")
+    steps: dict[int, str] = {}
+    for project_id, step in session.exec(stmt.order_by(FollowUp.date.desc(),
+                                                       FollowUp.id.desc())):
+        steps.setdefault(project_id, step)
+    return steps
 
 
 def _project(session: Session, project_id) -> Project | None:

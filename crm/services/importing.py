@@ -19,15 +19,21 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
 from crm import rules
-from crm.models import Park, Project, User
-from crm.services import audit, reference
+from crm.models import FollowUp, Park, Project, User
+from crm.services import audit, followups, reference
 from crm.services.dedupe import EnterpriseIndex
 from crm.services.enterprises import create_enterprise, prepare_enterprise, save_enterprises
 from crm.services.errors import ServiceError, ValidationFailed
 from crm.services.projects import create_project, prepare_project
 from crm.tabular import divisions, places, zones
 from crm.tabular.fields import IGNORED_HEADERS
-from crm.tabular.headers import FieldSpec, HeaderMatch, find_header_row, match_headers
+from crm.tabular.headers import (
+    FieldSpec,
+    HeaderMatch,
+    find_header_row,
+    header_help,
+    match_headers,
+)
 from crm.tabular.headers import normalize_header as norm_header
 from crm.tabular.limits import ReadLimits
 from crm.tabular.names import DUPLICATE_SCORE, best_matches, normalize_name
@@ -37,11 +43,12 @@ from crm.tabular.values import (
     as_written,
     clean_text,
     is_blank,
-    parse_amount_wan,
+    parse_amount_detail,
     parse_bool,
+    parse_date,
     parse_int,
 )
-from crm.tabular.writers import unneutralize
+from crm.tabular.writers import Column, unneutralize, write_xlsx
 
 # Name → Chinese label and importable fields, filled by the record types (crm.records)
 # that declare import fields; each needs its row handler (ROW_HANDLERS) here.
@@ -54,7 +61,9 @@ STATUS_LABELS = {
     "exists": "已存在，未重复导入",
     "similar": "疑似重复，未导入",
     "blank": "空行，已忽略",
+    "example": "示例行，已忽略",
 }
+EXAMPLE_MARK = "示例"  # first cell of a template's example row: never imported
 _IGNORED = {norm_header(h) for h in IGNORED_HEADERS}
 
 
@@ -67,6 +76,8 @@ class RowResult:
     warnings: list[tuple[str, str]] = field(default_factory=list)
     note: str = ""  # duplicates, created enterprise, …
     name: str = ""
+    # what a value became, for the preview: (column, "约3亿 → 30000 万元（约数）")
+    understood: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -122,7 +133,8 @@ class ImportReport:
     def from_dict(cls, data: dict) -> ImportReport:
         rows = [
             RowResult(**{**r, "errors": [tuple(e) for e in r["errors"]],
-                         "warnings": [tuple(w) for w in r.get("warnings", [])]})
+                         "warnings": [tuple(w) for w in r.get("warnings", [])],
+                         "understood": [tuple(u) for u in r.get("understood", [])]})
             for r in data.get("rows", [])
         ]
         return cls(**{**data, "rows": rows})
@@ -142,7 +154,7 @@ class _Parser:
         for col, key in self.match.columns.items():
             raw = values[col] if col < len(values) else None
             try:
-                value = self._value(self.specs[key], raw)
+                value = self._value(self.specs[key], raw, result)
             except CellError as exc:
                 result.errors.append((self.header_of[key], str(exc)))
                 continue
@@ -150,12 +162,24 @@ class _Parser:
                 data[key] = value
         return data
 
-    def _value(self, spec: FieldSpec, raw):
+    def _value(self, spec: FieldSpec, raw, result: RowResult):
         if isinstance(raw, str):
             raw = unneutralize(raw.strip())
-        kind = spec.kind
+        kind, header = spec.kind, self.header_of[spec.key]
         if kind == "wan":
-            return parse_amount_wan(raw, unit=self.match.units.get(spec.key))
+            amount, approximate = parse_amount_detail(raw, unit=self.match.units.get(spec.key))
+            _understood(result, header, raw, _wan_text(amount, approximate))
+            return amount
+        if kind == "stage":
+            return _stage(raw, header, result)
+        if kind == "date":
+            return parse_date(raw)
+        if kind == "followup_kind":
+            return _vocab(raw, rules.FOLLOWUP_KINDS, "跟进方式")
+        if kind == "city":
+            code = divisions.parse_city_code(raw)
+            _understood(result, header, raw, divisions.city_name(code) if code else None)
+            return code
         if kind == "bool":
             return parse_bool(raw)
         if kind == "number":
@@ -169,6 +193,48 @@ class _Parser:
         if kind == "name":
             return None if is_blank(raw) else as_written(raw)
         return clean_text(raw)  # its length is the schema's to judge, by field
+
+
+def _understood(result: RowResult, header: str, raw, shown: str | None) -> None:
+    """Note what a cell became when it is not what was written (延边州 → 延边朝鲜族自治州)."""
+    written = clean_text(raw)
+    if not shown or not written or written == shown:
+        return
+    if shown.startswith(written + " ") and "约数" not in shown:  # 5000 → 5000 万元: nothing new
+        return
+    result.understood.append((header, f"{written} → {shown}"))
+
+
+def _wan_text(amount, approximate: bool) -> str | None:
+    if amount is None:
+        return None
+    text = f"{amount.normalize():f} 万元"
+    return text + "（约数）" if approximate else text
+
+
+def _stage(raw, header: str, result: RowResult) -> str | None:
+    text = clean_text(raw)
+    if text is None or is_blank(text):
+        return None
+    stage, guessed = rules.stage_for_word(text)
+    if stage is None:
+        words = "、".join(rules.STAGES.values())
+        raise CellError(f"无法识别阶段“{text}”，请填写{words}，或 在谈、已签约、在建、已投产 等")
+    label = rules.STAGES[stage]
+    _understood(result, header, text, label)
+    if guessed:
+        result.warnings.append((header, f"“{text}”不是明确的阶段，按最接近的“{label}”导入，请核对"))
+    return stage
+
+
+def _vocab(raw, vocab: dict, name: str):
+    text = clean_text(raw)
+    if text is None:
+        return None
+    code = rules.code_for_label(vocab, text)
+    if code is None:
+        raise CellError(f"无法识别{name}“{text}”，请填写" + "、".join(vocab.values()))
+    return code
 
 
 def _number(raw) -> float | None:
@@ -216,6 +282,12 @@ def _place(data: dict, keys: tuple[str, str], result: RowResult, header_of: dict
     data[province_key] = found.place.province
     if found.warning:  # only the province was understood: the city stays as typed
         return
+    # say what became of it, with the province when it came from the city cell (浙江嘉兴)
+    place = found.place
+    if place.city != city:
+        shown = place.city if province == place.province and place.city else \
+            " / ".join(x for x in (place.province, place.city) if x)
+        _understood(result, header_of.get(city_key, ""), city, shown)
     if found.place.city:
         data[city_key] = found.place.city
     else:  # 浙江省 in a city column: a province only
@@ -232,6 +304,9 @@ class _Provisional:
     name: str
     credit_code: str | None
     deleted_at: None = None
+
+
+_CONTACT_LABELS = {"name": "联系人", "title": "职务", "phone": "电话", "email": "邮箱"}
 
 
 class _EnterpriseRows:
@@ -260,8 +335,10 @@ class _EnterpriseRows:
         _place(data, ("province", "city"), result, self.header_of)
         if contact.get("name"):
             data["contacts"] = [{k: v or "" for k, v in contact.items()}]
-        elif any(contact.values()):
-            result.errors.append(("联系人", "填写了电话或邮箱，但没有联系人姓名"))
+        elif any(contact.values()):  # kept in the notes; a contact needs a name
+            kept = "；".join(f"{_CONTACT_LABELS[k]}：{v}" for k, v in contact.items() if v)
+            data["notes"] = "；".join(x for x in (data.get("notes"), kept) if x)
+            result.warnings.append(("联系人", "填写了电话或邮箱，但没有联系人姓名，已记入备注"))
         return data
 
     def duplicate(self, data: dict, result: RowResult) -> bool:
@@ -369,7 +446,7 @@ class _ProjectRows:
         """Accept a row without writing it: its new enterprise (if any) and its project
         pass every check of the services, with provisional (negative) ids meanwhile."""
         name, code = data.pop("_enterprise")
-        new_enterprise = None
+        new_enterprise = new = None
         if data.get("enterprise_id") is None and name:
             new_enterprise = {
                 "name": name,
@@ -378,14 +455,16 @@ class _ProjectRows:
                 "city": data.get("source_city"),
             }
             new = prepare_enterprise(session=self.session, data=new_enterprise, user=self.user)
-            provisional = -(len(self.new_enterprise_ids) + 1)
-            self.new_enterprise_ids[provisional] = 0
-            self.enterprises.add(_Provisional(provisional, new.row["name"], new.row["credit_code"]))
-            data["enterprise_id"] = provisional
-            result.note = f"同时新建企业“{name}”"
         owner_id = data.get("enterprise_id")
         checked = {**data, "enterprise_id": None} if (owner_id or 0) < 0 else data
         project = prepare_project(session=self.session, data=checked, user=self.user)
+        # only now, the row accepted: its new enterprise is one later rows may name
+        if new is not None:
+            owner_id = -(len(self.new_enterprise_ids) + 1)
+            self.new_enterprise_ids[owner_id] = 0
+            self.enterprises.add(_Provisional(owner_id, new.row["name"], new.row["credit_code"]))
+            data["enterprise_id"] = owner_id
+            result.note = f"将同时新建企业“{name}”"
         self._remember(-(len(self.pending) + 1), project.name,
                        owner_id or ("city", project.city_code))
         self.pending.append((result, data, new_enterprise))
@@ -410,13 +489,98 @@ class _ProjectRows:
                         data["enterprise_id"] = real
                     create_project(session=self.session, data=data, user=self.user, commit=False)
             except ValidationFailed as exc:
+                result.status, result.note = "invalid", ""
+                result.errors.extend(_field_errors(exc, parser))
+            except ServiceError as exc:
+                result.status, result.errors, result.note = "invalid", [("", str(exc))], ""
+            else:
+                result.note = result.note.replace("将同时新建企业", "已同时新建企业")
+
+
+class _FollowUpRows:
+    """Follow-ups of existing projects (by name within the row's enterprise or city)
+    or enterprises; written one savepoint each, like projects."""
+
+    header_of: dict[str, str] = {}
+
+    def __init__(self, session: Session, user: User):
+        self.session, self.user = session, user
+        self.enterprises = EnterpriseIndex(session)
+        self.projects: dict[str, list[tuple[int, int | None, str | None]]] = {}
+        columns = (Project.id, Project.name, Project.enterprise_id, Project.city_code)
+        for p in session.exec(select(*columns).where(Project.deleted_at.is_(None))):
+            self.projects.setdefault(normalize_name(p.name), []).append(
+                (p.id, p.enterprise_id, p.city_code))
+        self.seen: set[tuple] = set()
+        self.pending: list[tuple[RowResult, dict]] = []
+
+    def prime(self, rows: list[dict]) -> None:
+        self.enterprises.prime(row.get("enterprise") for row in rows)
+
+    def prepare(self, data: dict, result: RowResult) -> dict:
+        name, project = data.pop("enterprise", None), data.pop("project", None)
+        city = data.pop("city_code", None)
+        if name:
+            verdict = self.enterprises.check(name, None)
+            if verdict.exact is None or verdict.exact.deleted_at is not None:
+                result.errors.append((self._header("enterprise"), f"没有找到企业“{name}”"))
+            else:
+                data["enterprise_id"] = verdict.exact.id
+        if project:
+            self._project(data, project, city, result)
+        elif not name:
+            result.errors.append((self._header("project"), "项目和企业至少填写一个"))
+        result.name = project or name or ""
+        data.setdefault("kind", "other")
+        return data
+
+    def _project(self, data: dict, project: str, city, result: RowResult) -> None:
+        found = [p for p in self.projects.get(normalize_name(project), [])
+                 if (data.get("enterprise_id") in (None, p[1])) and city in (None, p[2])]
+        if len(found) == 1:
+            data["project_id"] = found[0][0]
+            return
+        where = "该企业" if data.get("enterprise_id") else ("该市（州）" if city else "")
+        message = (f"{where}没有名为“{project}”的项目" if not found else
+                   f"有{len(found)}个名为“{project}”的项目，请同时填写企业或落地市（州）")
+        result.errors.append((self._header("project"), message))
+
+    def _header(self, key: str) -> str:
+        return self.header_of.get(key) or {"project": "项目", "enterprise": "企业"}[key]
+
+    def duplicate(self, data: dict, result: RowResult) -> bool:
+        key = (data.get("project_id"), data.get("enterprise_id"), data.get("date"),
+               normalize_name(data.get("summary") or ""))
+        stmt = select(FollowUp.id).where(
+            FollowUp.deleted_at.is_(None), FollowUp.date == data.get("date"),
+            FollowUp.summary == data.get("summary"),
+            FollowUp.project_id == data.get("project_id") if data.get("project_id")
+            else FollowUp.enterprise_id == data.get("enterprise_id"))
+        if key in self.seen or self.session.exec(stmt).first() is not None:
+            result.status, result.note = "exists", "同一天已有相同内容的跟进记录"
+            return True
+        self.seen.add(key)
+        return False
+
+    def check(self, data: dict, result: RowResult) -> None:
+        followups.prepare_followup(session=self.session, data=dict(data), user=self.user)
+        self.pending.append((result, data))
+
+    def write(self, parser: _Parser) -> None:
+        for result, data in self.pending:
+            try:
+                with self.session.begin_nested():
+                    followups.create_followup(session=self.session, data=dict(data),
+                                              user=self.user, commit=False)
+            except ValidationFailed as exc:
                 result.status = "invalid"
                 result.errors.extend(_field_errors(exc, parser))
             except ServiceError as exc:
                 result.status, result.errors = "invalid", [("", str(exc))]
 
 
-ROW_HANDLERS = {"enterprises": _EnterpriseRows, "projects": _ProjectRows}
+ROW_HANDLERS = {"enterprises": _EnterpriseRows, "projects": _ProjectRows,
+                "followups": _FollowUpRows}
 
 
 # --- running an import -----------------------------------------------------------
@@ -486,7 +650,8 @@ def run_import(
     report.header_row = sheet.rows[header_at].number
     report.notes = match.messages()
     if match.missing:
-        report.error = "；".join(report.notes)
+        known = [h for h in sheet.rows[header_at].values if norm_header(h) not in _IGNORED]
+        report.error = "；".join([*report.notes[:1], header_help(known, specs)])
         return report
     parser = _Parser(specs, match, sheet.rows[header_at].values)
     handler.header_of = parser.header_of
@@ -494,8 +659,10 @@ def run_import(
         rows = [(RowResult(raw.number), raw) for raw in sheet.rows[header_at + 1 :]]
         parsed = [parser.parse(raw.values, result) for result, raw in rows]
         handler.prime([data for data in parsed if data])
-        for (result, _), data in zip(rows, parsed, strict=True):
-            report.rows.append(_one_row(handler, parser, result, data, include_similar))
+        for (result, raw), data in zip(rows, parsed, strict=True):
+            example = bool(raw.values) and clean_text(raw.values[0]) == EXAMPLE_MARK
+            report.rows.append(_one_row(handler, parser, result, data, include_similar,
+                                        example))
         # End the read transaction: nothing was written, and on SQLite a write
         # cannot start from a snapshot another writer has since moved past.
         session.rollback()
@@ -525,13 +692,17 @@ def run_import(
 
 
 def _one_row(handler, parser: _Parser, result: RowResult, data: dict | None,
-             include_similar: bool) -> RowResult:
+             include_similar: bool, example: bool = False) -> RowResult:
+    if example:
+        result.status, result.errors, result.warnings, result.understood = "example", [], [], []
+        return result
     if not data:
         result.status = "blank"
         return result
-    result.name = str(data.get("name") or "")
-    if not result.name:
-        result.errors.append((parser.header_of.get("name") or "名称", "必填"))
+    if "name" in parser.specs:  # follow-ups have none: prepare names the row
+        result.name = str(data.get("name") or "")
+        if not result.name:
+            result.errors.append((parser.header_of.get("name") or "名称", "必填"))
     data = handler.prepare(data, result)
     if result.errors:
         result.status = "invalid"
@@ -589,3 +760,33 @@ def write_status_sheet(target, *, data: bytes, filename: str, report: ImportRepo
     from crm.tabular.writers import write_annotated
 
     write_annotated(target, annotated_rows(read_sheet(data, filename, limits=limits), report))
+
+
+# --- templates -------------------------------------------------------------------
+_TEMPLATE_NOTES = {
+    "wan": "金额单位为万元（也可写 5000万、1.2亿、约3亿）",
+    "date": "日期写 2024-03-05 或 2024年3月5日",
+    "bool": "是/否列写“是”或“否”",
+    "stage": "阶段写 线索、接洽、考察、洽谈、签约、开工、投产（或 在谈、已签约、在建、已投产）",
+}
+_TEMPLATE_EXTRA = {"followups": "项目和企业至少填写一个，项目按名称在所填企业或落地市（州）中查找"}
+
+
+def template_title(kind: str) -> str:
+    specs = FIELDS[kind]
+    required = "、".join(s.label for s in specs if s.required)
+    kinds = {s.kind for s in specs}
+    notes = [f"带 * 的列必填（{required}）", _TEMPLATE_EXTRA.get(kind, "")]
+    notes += [text for k, text in _TEMPLATE_NOTES.items() if k in kinds]
+    notes.append(f"第 3 行序号为“{EXAMPLE_MARK}”的是示例，导入时忽略")
+    return f"{KINDS[kind]}导入模板：" + "；".join(n for n in notes if n)
+
+
+def write_template(kind: str, target) -> None:
+    """An .xlsx to fill in: a title row (required columns, units), our headers, and
+    one example row that import skips."""
+    specs = FIELDS[kind]
+    columns = [Column("_mark", "序号", width=8)] + [
+        Column(s.key, ("*" if s.required else "") + s.label) for s in specs]
+    example = {"_mark": EXAMPLE_MARK, **{s.key: s.example for s in specs if s.example}}
+    write_xlsx(target, columns, [example], title=template_title(kind), sheet_name=KINDS[kind])

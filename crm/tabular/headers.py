@@ -32,7 +32,8 @@ class FieldSpec:
     label: str
     synonyms: tuple[str, ...] = ()
     required: bool = False
-    kind: str = "text"  # text | name | wan | date | bool | int | city | vocab
+    kind: str = "text"  # text | name | wan | date | bool | number | city | county | stage …
+    example: str = ""  # the value of the template's 示例 row
 
     def spellings(self) -> set[str]:
         return {normalize_header(s) for s in (self.key, self.label, *self.synonyms)}
@@ -105,6 +106,13 @@ def match_headers(headers: list, specs: list[FieldSpec]) -> HeaderMatch:
                 result.units[spec.key] = unit
     result.missing = [s.label for s in specs if s.required and s.key not in taken]
     return result
+
+
+def header_help(headers: list, specs: list[FieldSpec]) -> str:
+    """For a file whose header row is not ours: the headers found, and those expected."""
+    found = "、".join(f"“{str(h).strip()}”" for h in headers if normalize_header(h)) or "（空）"
+    expected = "、".join(s.label + ("（必填）" if s.required else "") for s in specs)
+    return f"表头中找到的列：{found}。可识别的列：{expected}"
 
 
 def find_header_row(rows: list[list], specs: list[FieldSpec], *, scan: int = 15) -> int:

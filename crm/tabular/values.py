@@ -33,7 +33,10 @@ _AMOUNT_UNITS = [
     ("元", Decimal("0.0001")),
 ]
 _FOREIGN = ("美元", "美金", "欧元", "日元", "港元", "港币", "英镑", "韩元", "usd", "eur", "$")
-_HEDGES = ("人民币", "rmb", "cny", "¥", "￥", "约", "大约", "近", "左右", "以上")
+_CURRENCY = ("人民币", "rmb", "cny", "¥", "￥")
+# Words that make an amount approximate (约3亿, 3亿左右): dropped, and reported. Longest
+# first, so 大约 goes before 约 would leave 大.
+_HEDGES = ("大约", "左右", "以上", "超过", "约", "近", "逾", "超", "余", "多")
 _NUMBER_RE = re.compile(r"^-?\d+(\.\d+)?$")
 _BLANKS = {"", "-", "--", "—", "——", "/", "无", "n/a", "na", "none", "null", "暂无", "不详", "未知"}
 
@@ -72,21 +75,30 @@ def parse_amount_wan(value, *, unit: Decimal | None = None) -> Decimal | None:
     ``５０００万元`` → 5000; a plain number is 万元 unless ``unit`` (the multiplier
     taken from a header such as 投资额（亿元）) says otherwise.
     """
+    return parse_amount_detail(value, unit=unit)[0]
+
+
+def parse_amount_detail(value, *, unit: Decimal | None = None) -> tuple[Decimal | None, bool]:
+    """(amount in 万元, approximate): ``约3亿`` → (30000, True), the hedge dropped."""
     if value is None or isinstance(value, bool):
         if isinstance(value, bool):
             raise CellError("金额不能是是/否")
-        return None
+        return None, False
     if isinstance(value, int | float | Decimal):
         amount = Decimal(str(value)) * (unit or 1)
-        return _checked_amount(amount, value)
+        return _checked_amount(amount, value), False
     if is_blank(value):
-        return None
+        return None, False
     raw = clean_text(value)
     text = raw.lower().replace(" ", "").replace(",", "").replace("，", "")
     if any(f in text for f in _FOREIGN):
         raise CellError(f"金额“{raw}”不是人民币，请换算为万元后填写")
+    for mark in _CURRENCY:
+        text = text.replace(mark, "")
+    approximate = False
     for hedge in _HEDGES:
-        text = text.replace(hedge, "")
+        if hedge in text:
+            text, approximate = text.replace(hedge, ""), True
     multiplier = unit or Decimal(1)
     for suffix, factor in _AMOUNT_UNITS:
         if text.endswith(suffix):
@@ -98,7 +110,7 @@ def parse_amount_wan(value, *, unit: Decimal | None = None) -> Decimal | None:
         amount = Decimal(text) * multiplier
     except InvalidOperation as exc:  # pragma: no cover - guarded by the regex
         raise CellError(f"无法识别金额“{raw}”") from exc
-    return _checked_amount(amount, raw)
+    return _checked_amount(amount, raw), approximate
 
 
 def _checked_amount(amount: Decimal, raw) -> Decimal:

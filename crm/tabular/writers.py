@@ -54,8 +54,9 @@ class Column:
 
 def neutralize(value):
     """Prefix ``'`` to text that starts with = + - @ tab or CR, so that Excel,
-    WPS and LibreOffice show it as text instead of running it."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+    WPS and LibreOffice show it as text instead of running it. A cell of dashes
+    only (-, --, the usual 无) is no formula and stays as it is."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS) and value.strip("-"):
         return "'" + value
     return value
 

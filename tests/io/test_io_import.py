@@ -76,7 +76,7 @@ def _enterprise_rows():
             None,
         ],  # 11 similar
         [9, "重点不明公司", None, "四平", None, "也许", None, None, None],  # 12 invalid
-        [10, "只有电话公司", None, "通化", None, None, None, "13900000000", None],  # 13 invalid
+        [10, "只有电话公司", None, "通化", None, None, None, "13900000000", None],  # 13 new, warned
         [11, "杭州外省企业", None, "杭州", "５０００万元", "Y", None, None, None],  # 14 new
     ]
 
@@ -114,7 +114,7 @@ def test_xlsx_preview_writes_nothing_and_reports_every_row(db, staff_user, tmp_p
         10: "exists",
         11: "similar",
         12: "invalid",
-        13: "invalid",
+        13: "new",
         14: "new",
     }
     rows = report.status_by_row()
@@ -126,10 +126,11 @@ def test_xlsx_preview_writes_nothing_and_reports_every_row(db, staff_user, tmp_p
     assert "吉林华微电子股份有限公司" in rows[10].note
     assert "长春长光辰芯微电子股份有限公司" in rows[11].note
     assert rows[12].errors[0][0] == "是否重点"
-    assert rows[13].errors[0][0] == "联系人"
+    # a phone without a contact's name: kept in the notes, with a warning (issue 16)
+    assert not rows[13].errors and rows[13].warnings[0][0] == "联系人"
     assert any("微信" in n for n in report.notes)  # unknown column reported
     assert not any("序号" in n for n in report.notes)
-    assert report.rejected == 4 and not report.ok
+    assert report.rejected == 3 and not report.ok
     assert _count(db, Enterprise) == before
 
 
@@ -144,8 +145,8 @@ def test_xlsx_commit_imports_valid_rows_once(db, staff_user, tmp_path):
         user=staff_user,
         commit=True,
     )
-    assert report.committed and report.count("created") == 3
-    assert _count(db, Enterprise) == before + 3
+    assert report.committed and report.count("created") == 4
+    assert _count(db, Enterprise) == before + 4
     a = db.exec(select(Enterprise).where(Enterprise.credit_code == CODE_A)).one()
     assert a.city == "长春市" and a.city_code == "220100" and a.province == "吉林省"
     assert a.revenue_wan == Decimal("15000.00") and a.is_key_target
@@ -158,13 +159,15 @@ def test_xlsx_commit_imports_valid_rows_once(db, staff_user, tmp_path):
     assert (hz.city, hz.city_code, hz.province) == ("杭州市", "330100", "浙江省")
     assert hz.revenue_wan == Decimal("5000.00")
     audit = db.exec(select(AuditLog).where(AuditLog.action == "import")).one()
-    assert "3" in audit.summary and audit.user_id == staff_user.id
+    assert "4" in audit.summary and audit.user_id == staff_user.id
+    phone_only = db.exec(select(Enterprise).where(Enterprise.name == "只有电话公司")).one()
+    assert "13900000000" in phone_only.notes
     creates = db.exec(
         select(func.count())
         .select_from(AuditLog)
         .where(AuditLog.action == "create", AuditLog.object_type == "enterprise")
     ).one()
-    assert creates == 3
+    assert creates == 4
 
     again = run_import(
         session=db,
@@ -175,8 +178,8 @@ def test_xlsx_commit_imports_valid_rows_once(db, staff_user, tmp_path):
         commit=True,
     )
     assert again.count("created") == 0
-    assert {4, 5, 8, 10, 14} <= {n for n, s in _fates(again).items() if s == "exists"}
-    assert _count(db, Enterprise) == before + 3
+    assert {4, 5, 8, 10, 13, 14} <= {n for n, s in _fates(again).items() if s == "exists"}
+    assert _count(db, Enterprise) == before + 4
 
 
 def test_similar_rows_imported_when_asked(db, staff_user, tmp_path):
@@ -243,7 +246,7 @@ def test_gb18030_csv_projects(db, staff_user):
         9: "exists",
     }
     rows = report.status_by_row()
-    assert rows[4].errors[0][0] == "阶段" and "不是可选的值" in rows[4].errors[0][1]
+    assert rows[4].errors[0][0] == "阶段" and "无法识别阶段“快签了”" in rows[4].errors[0][1]
     assert rows[5].errors[0][0] == "落地市（州）"
     assert rows[6].errors[0][0] == "搁置原因"
     assert "同时新建企业" in rows[2].note

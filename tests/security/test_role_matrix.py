@@ -94,6 +94,7 @@ EXPECTATIONS: dict[str, dict] = {
     "enterprises.restore POST": EDIT_ALL,
     "io.merge GET": EDIT_ALL,
     "io.merge POST": EDIT_ALL,
+    "enterprises.duplicates GET": EDIT_ALL,   # 查重: those who merge
     # projects and follow-ups: a city user in their own city
     "projects.new GET": WRITE,
     "projects.new POST": WRITE,
@@ -115,6 +116,7 @@ EXPECTATIONS: dict[str, dict] = {
     # import: writers; an upload is seen only by its uploader
     "io.import_upload GET": WRITE,
     "io.import_upload POST": WRITE,
+    "io.import_template GET": READ,          # an empty sheet: headers and one example
     "io.import_preview GET": OWN_ONLY,
     "io.import_confirm POST": expect(admin=GONE, staff=GONE, city=GONE, viewer=DENY),
     "io.import_status GET": OWN_ONLY,

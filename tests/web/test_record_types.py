@@ -7,7 +7,9 @@ import io
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
+import lxml.html
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy.orm import registry
@@ -20,6 +22,8 @@ from crm.models import AuditLog
 from crm.models.base import RecordMixin
 from crm.queries import ListFilters
 from crm.records import REGISTRY, RecordType
+from crm.records import projects as projects_record
+from crm.records.columns import ListColumn, page_columns
 from crm.services import exporting, reference, users
 from crm.services.plain import PlainService
 from crm.tabular.writers import Column
@@ -43,10 +47,79 @@ def check_type_is_complete(app, rt: RecordType) -> None:
         rule = rules.get(f"api.{rt.name}_{action}")
         assert rule is not None and rule.rule == f"/api/v1/{rt.name}{path}", (rt.name, action)
         assert method in rule.methods
-    # one declaration of columns: the list page's are the export's
+    # one declaration of columns: the export's, of which the list page shows some
     assert exporting.get_kind(rt.name).columns is rt.columns
+    check_page_columns(rt.page_columns, rt.columns, rt.filters)
     assert exporting.get_kind(rt.name).filters is rt.filters
     assert set(rt.vocabularies) <= set(rt.labels), rt.name
+
+
+def check_page_columns(page: list, export: list, filters) -> None:
+    """Every page column is an export column (key and header), in the export's order;
+    sort keys are the filter's."""
+    assert page, "a list page shows at least one column"
+    assert all(isinstance(c, ListColumn) for c in page)
+    keys = [c.key for c in export]
+    assert [c.key for c in page if c.key not in keys] == []
+    assert all(export[keys.index(c.key)].header == c.header for c in page)
+    at = [keys.index(c.key) for c in page]
+    assert at == sorted(at), [c.key for c in page]
+    assert all(c.sort in filters.SORTS for c in page if c.sort), [c.sort for c in page]
+
+
+def _list_table(html: str):
+    return lxml.html.fromstring(html).xpath('//table[contains(@class, "list-table")]')[0]
+
+
+def list_headers(html: str) -> list[tuple[str, str, bool]]:
+    """(data-column, text, is a sort link) of the list table's headers, the recycle
+    bin's empty restore column left out."""
+    table = _list_table(html)
+    for mark in table.xpath('./thead//span[contains(@class, "sort-mark")]'):
+        mark.drop_tree()  # ⇅ ▲ ▼: the sort state, not the header's words
+    heads = table.xpath("./thead//th")
+    return [(th.get("data-column"), th.text_content().strip(),
+             bool(th.xpath('.//a[contains(@class, "sort-link")]')))
+            for th in heads if th.get("data-column")]
+
+
+def row_cells(html: str) -> list[int]:
+    return [len(tr.xpath("./td")) for tr in _list_table(html).xpath("./tbody/tr[@data-id]")]
+
+
+def test_each_list_page_shows_its_declared_page_columns(
+        app, client_as, make_enterprise, make_project, make_followup):
+    """The rendered headers are the declared page columns (sort links where declared
+    sortable), each row has a cell per header, and the export adds only declared extras."""
+    client = client_as("staff")
+    ent = make_enterprise(client.user, jizhe=True)
+    big = make_project(client.user, enterprise_id=ent.id, planned_investment_wan=Decimal("200000"))
+    make_followup(client.user, project_id=big.id, next_step="上会", next_due="2026-01-06")
+    pages = {rt.name: (f"/{rt.name}", rt.page_columns, rt.columns) for rt in REGISTRY.values()}
+    docket = exporting.get_kind("docket")
+    pages["docket"] = ("/case-by-case", page_columns(docket.columns), docket.columns)
+    for name, (url, page, export) in pages.items():
+        html = client.get(url).get_data(as_text=True)
+        heads = list_headers(html)
+        assert heads == [(c.key, c.title, bool(c.sort) and name != "docket") for c in page], name
+        assert row_cells(html) and set(row_cells(html)) == {len(page)}, name
+        assert len(export) > len(page), name  # the export holds more than the page shows
+        check_page_columns(page, export, projects_record.PROJECTS.filters
+                           if name == "docket" else REGISTRY[name].filters)
+    # what the cells show: links, badges, amounts, names
+    projects_html = client.get("/projects").get_data(as_text=True)
+    assert f'href="/projects/{big.id}"' in projects_html
+    assert f'href="/enterprises/{ent.id}"' in projects_html
+    assert 'data-flag="case_by_case"' in projects_html and "20.00 亿元" in projects_html
+    assert "长春市" in projects_html and 'class="light light-' in projects_html
+    followups_html = client.get("/followups").get_data(as_text=True)
+    assert f'href="/projects/{big.id}"' in followups_html and "text-danger" in followups_html
+    assert 'data-flag="jizhe"' in client.get("/enterprises").get_data(as_text=True)
+
+
+def test_a_column_names_a_known_cell_renderer():
+    with pytest.raises(ValueError, match="unknown cell renderer"):
+        ListColumn("name", "名称", cell="nonesuch")
 
 
 def test_every_registered_type_has_every_page_api_route_and_export(app):
@@ -158,6 +231,7 @@ def test_a_declared_type_gets_pages_api_and_export_without_view_code(widget_app)
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert all(f'data-column="{c.key}">{c.header}</th>' in html for c in WIDGETS.columns)
+    assert list_headers(html) == [(c.key, c.header, False) for c in WIDGETS.columns]
     assert web.get("/widgets/new").status_code == 200
     refused = web.post("/widgets/new", data={"name": "", "color": "green"})
     assert refused.status_code == 422
@@ -176,7 +250,10 @@ def test_a_declared_type_gets_pages_api_and_export_without_view_code(widget_app)
     assert cleared.status_code == 422 and "名称：必填" in cleared.get_data(as_text=True)
     stale = web.post("/widgets/1/edit", data={"name": "丙部件", "color": "red", "version": "1"})
     assert stale.status_code == 409 and "数据冲突" in stale.get_data(as_text=True)
-    assert "乙部件" in web.get("/widgets/1/history").get_data(as_text=True)
+    history = web.get("/widgets/1/history").get_data(as_text=True)
+    # the declaration's words reach the history: 颜色 蓝色 → 红色, never blue/red
+    assert "乙部件" in history and "颜色" in history and "蓝色" in history
+    assert "blue" not in history
 
     assert web.post("/widgets/1/delete").status_code == 302
     assert web.get("/widgets").get_data(as_text=True).count('data-id="1"') == 0
