@@ -60,7 +60,8 @@ def download(page, browser, tmp_path, name: str):
     """Download the map from the page's button, open the file from disk in a
     context that allows no network at all; returns (suggested name, page)."""
     with page.expect_download() as info:
-        page.get_by_text("下载离线地图（HTML）").click()
+        # one button for the desktop, one in the phone's filter drawer: the visible one
+        page.locator("a:visible", has_text="下载离线地图（HTML）").click()
     path = tmp_path / name
     info.value.save_as(path)
     context = browser.new_context(locale="zh-CN", viewport={"width": 1200, "height": 800})
