@@ -96,6 +96,11 @@ def filesize(size: int | None) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
+def overdue(next_due: date | None, done: bool) -> bool:
+    """For templates: rules.followup_overdue on the configured zone's today."""
+    return rules.followup_overdue(next_due, done, clock.today())
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(filesize)
     app.add_template_filter(wan)
@@ -105,6 +110,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(rules, "rules")
     app.add_template_global(rules.label, "label")
     app.add_template_global(light_dot)
+    app.add_template_global(overdue)
     app.add_template_global(location)
     app.add_template_global(project_badges)
 

@@ -281,6 +281,12 @@ def code_for_label(vocab: dict, text: str | None):
 LIGHTS = {"green": "正常", "amber": "预警", "red": "滞后"}
 
 
+def followup_overdue(next_due: date | None, done: bool, today: date) -> bool:
+    """A follow-up's next step is overdue: due before today and not done (the SQL side of
+    this rule is FollowUpFilters.overdue and the dashboard's count)."""
+    return next_due is not None and not done and next_due < today
+
+
 def progress_light(
     *,
     stage: str,

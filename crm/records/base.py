@@ -23,6 +23,14 @@ GENERIC_TEMPLATES = {"list": "records/list.html", "detail": "records/detail.html
                      "form": "records/form.html", "history": "records/history.html"}
 
 
+def record_as(service: Callable[..., Any], name: str, **fixed) -> Callable[..., Any]:
+    """A service that takes its record by its own name (``project=``), called the
+    registry's uniform way (``obj=``): ``update=record_as(projects.update_project, "project")``."""
+    def call(*, obj, **kwargs):
+        return service(**{name: obj}, **kwargs, **fixed)
+    return call
+
+
 def _anyone_writing(user: User | None) -> bool:
     return permissions.can_write_anything(user)
 

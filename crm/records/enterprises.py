@@ -10,7 +10,7 @@ from crm import rules
 from crm.models import Contact, Enterprise, EnterpriseCreate, EnterprisePublic, EnterpriseUpdate
 from crm.models.enterprise import ENTERPRISE_LABELS
 from crm.queries import EnterpriseFilters
-from crm.records.base import RecordType
+from crm.records.base import RecordType, record_as
 from crm.records.columns import ListColumn as C
 from crm.services import enterprises, permissions
 from crm.services.exporting import Names
@@ -80,13 +80,10 @@ ENTERPRISES = RecordType(
     get=enterprises.get_enterprise,
     create=lambda *, session, data, user: enterprises.create_enterprise(
         session=session, data=data, user=user, check_duplicates=True),
-    update=lambda *, session, obj, data, user: enterprises.update_enterprise(
-        session=session, enterprise=obj, data=data, user=user, check_duplicates=True),
+    update=record_as(enterprises.update_enterprise, "enterprise", check_duplicates=True),
     flags={"allow_similar": "仍然保存与已有企业名称相近的企业（否则 409，附相近企业 candidates）"},
-    delete=lambda *, session, obj, user: enterprises.delete_enterprise(
-        session=session, enterprise=obj, user=user),
-    restore=lambda *, session, obj, user: enterprises.restore_enterprise(
-        session=session, enterprise=obj, user=user),
+    delete=record_as(enterprises.delete_enterprise, "enterprise"),
+    restore=record_as(enterprises.restore_enterprise, "enterprise"),
     can_create=permissions.can_edit_enterprise,
     can_edit=lambda session, user, obj: permissions.can_edit_enterprise(user),
     templates={"list": "enterprises/list.html", "detail": "enterprises/detail.html",

@@ -10,7 +10,7 @@ from crm import rules
 from crm.models import FollowUp, FollowUpCreate, FollowUpPublic, FollowUpUpdate, Project
 from crm.models.followup import FOLLOWUP_LABELS
 from crm.queries import FollowUpFilters
-from crm.records.base import RecordType
+from crm.records.base import RecordType, record_as
 from crm.records.columns import ListColumn as C
 from crm.services import followups, permissions
 from crm.services.exporting import Names
@@ -65,12 +65,9 @@ FOLLOWUPS = RecordType(
     import_fields=FOLLOWUP_FIELDS,
     get=followups.get_followup,
     create=followups.create_followup,
-    update=lambda *, session, obj, data, user: followups.update_followup(
-        session=session, followup=obj, data=data, user=user),
-    delete=lambda *, session, obj, user: followups.delete_followup(
-        session=session, followup=obj, user=user),
-    restore=lambda *, session, obj, user: followups.restore_followup(
-        session=session, followup=obj, user=user),
+    update=record_as(followups.update_followup, "followup"),
+    delete=record_as(followups.delete_followup, "followup"),
+    restore=record_as(followups.restore_followup, "followup"),
     can_create=permissions.can_write_anything,
     can_edit=lambda session, user, obj: permissions.can_edit_followup(
         user, obj, project_of(session, obj)),

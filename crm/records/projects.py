@@ -14,7 +14,7 @@ from crm import clock, rules
 from crm.models import Project, ProjectCreate, ProjectPublic, ProjectUpdate
 from crm.models.project import PROJECT_LABELS
 from crm.queries import DocketFilters, ProjectFilters
-from crm.records.base import RecordType
+from crm.records.base import RecordType, record_as
 from crm.records.columns import ListColumn as C
 from crm.services import permissions, projects
 from crm.services.exporting import ExportKind, Names
@@ -106,12 +106,9 @@ PROJECTS = RecordType(
     import_fields=PROJECT_FIELDS,
     get=projects.get_project,
     create=projects.create_project,
-    update=lambda *, session, obj, data, user: projects.update_project(
-        session=session, project=obj, data=data, user=user),
-    delete=lambda *, session, obj, user: projects.delete_project(
-        session=session, project=obj, user=user),
-    restore=lambda *, session, obj, user: projects.restore_project(
-        session=session, project=obj, user=user),
+    update=record_as(projects.update_project, "project"),
+    delete=record_as(projects.delete_project, "project"),
+    restore=record_as(projects.restore_project, "project"),
     can_create=permissions.can_create_project,
     can_edit=lambda session, user, obj: permissions.can_edit_project(user, obj),
     edit_denied="您只能修改落地在本市（州）的项目。",

@@ -126,3 +126,13 @@ def test_progress_light_without_followups_counts_from_creation():
                                  created=TODAY - timedelta(days=45), today=TODAY,
                                  amber_days=30, red_days=60)
     assert light == "amber"
+
+
+def test_a_followup_is_overdue_only_before_today_and_not_done():
+    from datetime import date
+
+    today = date(2026, 12, 6)
+    assert rules.followup_overdue(date(2026, 12, 5), False, today)
+    assert not rules.followup_overdue(date(2026, 12, 5), True, today)  # done
+    assert not rules.followup_overdue(today, False, today)  # due today is not late
+    assert not rules.followup_overdue(None, False, today)
