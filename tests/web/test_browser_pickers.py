@@ -137,6 +137,9 @@ def test_city_officials_form_and_followup_picker(page, live_server):
     page.fill("#summary", "电话沟通二期选址")
     page.click("form.edit-form button[type=submit]")
     page.wait_for_selector("text=电话沟通二期选址")
+    # let the page finish loading its stylesheets: closing the browser mid-response
+    # leaves the server's file open (a ResourceWarning at teardown)
+    page.wait_for_load_state("load")
     with app.app_context(), session_scope() as s:
         followup = s.exec(select(FollowUp).where(FollowUp.summary == "电话沟通二期选址")).one()
         assert followup.project_id == ids["project"]
